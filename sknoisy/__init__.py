@@ -1,0 +1,18 @@
+"""sknoisy: learning from wrongly labelled data as a normal scikit-learn step."""
+
+from ._confident import ConfidentCleaner
+from ._metrics import detection_scores
+from ._net import MLPModule, SmoothedNetClassifier
+from ._noise import inject_label_noise
+from ._warnings import SknoisyWarning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfidentCleaner",
+    "MLPModule",
+    "SknoisyWarning",
+    "SmoothedNetClassifier",
+    "detection_scores",
+    "inject_label_noise",
+]

@@ -1,0 +1,380 @@
+"""What every sknoisy cleaner shares: validate, find issues, act, refit.
+
+A cleaner is a meta-estimator. Its ``fit`` scores every training sample,
+decides which labels are wrong, applies ``action`` and fits a clone of the
+wrapped estimator on the result. Subclasses implement only
+``_find_label_issues``, the scoring algorithm.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._labels import encode_labels
+
+__all__ = ["BaseCleaner", "LABEL_ISSUE_COLUMNS"]
+
+LABEL_ISSUE_COLUMNS = [
+    "given_label",
+    "suggested_label",
+    "label_quality",
+    "is_label_issue",
+]
+
+
+@dataclass
+class _TrainingData:
+    """Training input after validation, with labels encoded as ``0..K-1``."""
+
+    X: object
+    y: object
+    codes: np.ndarray
+    classes: np.ndarray
+    sample_weight: np.ndarray | None
+    index: pd.Index
+
+
+def _estimator_has(attr):
+    """Check the fitted estimator if there is one, else the unfitted one."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+def _accepts_sample_weight(estimator) -> bool:
+    try:
+        params = inspect.signature(estimator.fit).parameters
+    except (TypeError, ValueError):
+        return False
+    return "sample_weight" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
+class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Shared fit / action / delegation logic of sknoisy's cleaners.
+
+    Not meant to be used directly; subclass it and implement
+    ``_find_label_issues(data, groups)`` returning ``(is_label_issue,
+    label_quality, suggested_codes)`` as three arrays of length
+    ``n_samples``.
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "action": [StrOptions({"drop", "relabel", "reweight"})],
+    }
+
+    # ------------------------------------------------------------ public
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Find label issues, apply ``action`` and fit ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training features, passed as they are to the wrapped estimators.
+        y : array-like of shape (n_samples,)
+            Given (possibly wrong) labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples. They reach the detection model when it
+            accepts them and the final fit always; rows that are dropped take
+            their weight with them.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv`` splitter.
+
+        Returns
+        -------
+        self : object
+            The fitted cleaner.
+        """
+        data = self._validate_training_data(X, y, sample_weight)
+        issues = self._label_issue_table(data, groups)
+        X_new, y_new, weight_new = self._apply_action(data, issues)
+
+        estimator = clone(self.estimator)
+        if weight_new is None:
+            estimator.fit(X_new, y_new)
+        else:
+            self._require_sample_weight(estimator)
+            estimator.fit(X_new, y_new, sample_weight=weight_new)
+
+        self.estimator_ = estimator
+        self.label_issues_ = issues
+        self.classes_ = data.classes
+        return self
+
+    def find_label_issues(self, X, y, sample_weight=None, groups=None):
+        """Score every sample and return the label-issue table; fit nothing.
+
+        The entry point for human review: sort the table by
+        ``label_quality`` and re-check the rows at the top. The cleaner
+        itself is left unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Given labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights for the detection model.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv`` splitter.
+
+        Returns
+        -------
+        label_issues : DataFrame of shape (n_samples, 4)
+            One row per sample, in input order and with the input's index:
+            ``given_label``, ``suggested_label``, ``label_quality`` (in
+            ``[0, 1]``, higher is cleaner) and ``is_label_issue``.
+        """
+        self._validate_params()
+        data = self._validate_training_data(X, y, sample_weight, reset=False)
+        return self._label_issue_table(data, groups)
+
+    def fit_resample(self, X, y, sample_weight=None, groups=None):
+        """Return the cleaned training set (imbalanced-learn's sampler API).
+
+        With ``action="drop"`` the suspect rows are removed; with
+        ``"relabel"`` they get their suggested label. This lets a cleaner
+        sit in the middle of an ``imblearn.pipeline.Pipeline``. Sets
+        ``label_issues_`` but fits no final model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,)
+            Given labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights for the detection model.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv`` splitter.
+
+        Returns
+        -------
+        X_resampled : array-like or DataFrame
+            The kept rows of ``X``, in the input's type.
+        y_resampled : ndarray or Series
+            Their labels, relabelled where ``action="relabel"``.
+        """
+        self._validate_params()
+        if self.action == "reweight":
+            raise ValueError(
+                "fit_resample returns rows, not weights, so it cannot apply "
+                "action='reweight'; use action='drop' or 'relabel', or call fit."
+            )
+        data = self._validate_training_data(X, y, sample_weight)
+        issues = self._label_issue_table(data, groups)
+        X_new, y_new, _ = self._apply_action(data, issues)
+        self.label_issues_ = issues
+        self.classes_ = data.classes
+        if isinstance(y, pd.Series):
+            keep = self._kept_rows(data, issues)
+            y_new = pd.Series(y_new, index=y.index[keep], name=y.name)
+        return X_new, y_new
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the estimator fitted on the cleaned data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the estimator fitted on the cleaned data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log-probabilities from the estimator fitted on the cleaned data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the estimator fitted on the cleaned data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        scores : ndarray
+            The wrapped estimator's decision scores.
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        return tags
+
+    # ------------------------------------------------------------ steps
+
+    def _validate_training_data(self, X, y, sample_weight, *, reset=True):
+        # X goes to the wrapped estimators untouched (a DataFrame stays one,
+        # for their column transformers); only its shape and names are noted.
+        if reset:
+            validate_data(self, X, skip_check_array=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y, the given labels; got None."
+            )
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        if index is None and isinstance(y, pd.Series):
+            index = y.index
+        y_values = column_or_1d(y, warn=True)
+        check_consistent_length(X, y_values)
+        classes, codes = encode_labels(y_values)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty((len(codes), 0)), ensure_non_negative=True
+            )
+        return _TrainingData(
+            X=X,
+            y=y_values,
+            codes=codes,
+            classes=classes,
+            sample_weight=sample_weight,
+            index=index if index is not None else pd.RangeIndex(len(codes)),
+        )
+
+    def _label_issue_table(self, data: _TrainingData, groups) -> pd.DataFrame:
+        is_issue, quality, suggested = self._find_label_issues(data, groups)
+        return pd.DataFrame(
+            {
+                "given_label": data.classes[data.codes],
+                "suggested_label": data.classes[suggested],
+                "label_quality": np.asarray(quality, dtype=np.float64),
+                "is_label_issue": np.asarray(is_issue, dtype=bool),
+            },
+            index=data.index,
+        )
+
+    def _kept_rows(self, data: _TrainingData, issues: pd.DataFrame) -> np.ndarray:
+        if self.action != "drop":
+            return np.arange(len(data.codes))
+        return np.flatnonzero(~issues["is_label_issue"].to_numpy())
+
+    def _apply_action(self, data: _TrainingData, issues: pd.DataFrame):
+        """Return ``(X, y, sample_weight)`` for the final fit."""
+        is_issue = issues["is_label_issue"].to_numpy()
+        weight = data.sample_weight
+
+        if self.action == "drop":
+            keep = self._kept_rows(data, issues)
+            self._check_classes_survive(data, keep)
+            X_new = _safe_indexing(data.X, keep)
+            y_new = data.classes[data.codes[keep]]
+            return X_new, y_new, None if weight is None else weight[keep]
+
+        if self.action == "relabel":
+            suggested = data.classes.searchsorted(issues["suggested_label"].to_numpy())
+            codes = np.where(is_issue, suggested, data.codes)
+            return data.X, data.classes[codes], weight
+
+        # reweight: a suspect counts in proportion to how clean it looks.
+        quality = np.clip(issues["label_quality"].to_numpy(), 0.0, 1.0)
+        factor = np.where(is_issue, quality, 1.0)
+        base = np.ones(len(factor)) if weight is None else weight
+        return data.X, data.y, base * factor
+
+    def _check_classes_survive(self, data: _TrainingData, keep: np.ndarray) -> None:
+        n_rows = len(data.codes)
+        if keep.size == 0:
+            raise ValueError(
+                f"All {n_rows} rows were flagged as label issues, so "
+                "action='drop' leaves nothing to fit; check the detector's "
+                "accuracy or use action='reweight'."
+            )
+        counts = np.bincount(data.codes[keep], minlength=len(data.classes))
+        vanished = np.flatnonzero(counts == 0)
+        if vanished.size:
+            before = np.bincount(data.codes, minlength=len(data.classes))
+            detail = ", ".join(
+                f"{data.classes[k]!r} (all {before[k]} rows flagged)" for k in vanished
+            )
+            raise ValueError(
+                f"action='drop' would remove every row of class {detail}; the "
+                "final model could never predict it. Use action='relabel' or "
+                "'reweight', or a better detector."
+            )
+
+    def _require_sample_weight(self, estimator) -> None:
+        if not _accepts_sample_weight(estimator):
+            raise TypeError(
+                f"{type(estimator).__name__}.fit does not accept sample_weight, "
+                f"which action={self.action!r} or the given sample_weight needs; "
+                "wrap an estimator that does, or pass no sample_weight."
+            )
+
+    def _find_label_issues(self, data: _TrainingData, groups):
+        raise NotImplementedError

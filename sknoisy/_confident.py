@@ -1,0 +1,247 @@
+"""ConfidentCleaner: confident learning on out-of-fold probabilities."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from cleanlab.filter import find_label_issues as _cleanlab_find_label_issues
+from cleanlab.rank import get_label_quality_scores
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ._cleaner_base import BaseCleaner, _accepts_sample_weight, _TrainingData
+from ._labels import check_min_class_count, format_labels
+
+__all__ = ["ConfidentCleaner"]
+
+_FILTERS = {
+    "prune_by_noise_rate",
+    "prune_by_class",
+    "both",
+    "confident_learning",
+    "predicted_neq_given",
+    "low_normalized_margin",
+    "low_self_confidence",
+}
+_QUALITY_METHODS = {
+    "self_confidence",
+    "normalized_margin",
+    "confidence_weighted_entropy",
+}
+
+
+class ConfidentCleaner(BaseCleaner):
+    """Find wrong labels by confident learning, then drop or fix them and fit.
+
+    A meta-estimator for the last step of a Pipeline. ``fit`` computes
+    out-of-fold predicted probabilities for every training sample with a
+    detection model, estimates from them which given labels are wrong
+    (cleanlab's ``find_label_issues``), applies ``action`` and fits a clone
+    of ``estimator`` on the result. Use it when something like 5 to 30 %
+    of labels may be wrong and the classes are separable enough that a
+    model trained on the rest predicts the held-out rows well.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The classifier fitted on the cleaned data. Must implement
+        ``predict_proba`` when ``detector`` is None.
+    detector : estimator object, default=None
+        Model whose out-of-fold ``predict_proba`` scores the labels; None
+        uses a clone of ``estimator``. A cheaper model (for example
+        ``LogisticRegression``) makes detection fast while ``estimator``
+        stays expressive.
+    cv : int, cross-validation generator or iterable, default=5
+        Splitting for the out-of-fold probabilities, as in
+        :func:`~sklearn.model_selection.cross_val_predict`. An int gives a
+        :class:`~sklearn.model_selection.StratifiedKFold` without
+        shuffling; pass ``StratifiedKFold(shuffle=True, random_state=0)``
+        for rows ordered by class, or a group splitter with ``groups``.
+    action : {"drop", "relabel", "reweight"}, default="drop"
+        What happens to the flagged samples before the final fit: removed,
+        given their ``suggested_label``, or kept with their sample weight
+        multiplied by their ``label_quality``.
+    filter_by : str, default="prune_by_noise_rate"
+        cleanlab's rule for turning the estimated noise into a set of
+        issues: ``"prune_by_noise_rate"``, ``"prune_by_class"``,
+        ``"both"``, ``"confident_learning"``, ``"predicted_neq_given"``,
+        ``"low_normalized_margin"`` or ``"low_self_confidence"``.
+    frac_noise : float, default=1.0
+        Fraction in ``(0, 1]`` of the estimated number of issues to flag;
+        below one keeps only the most certain ones.
+    min_examples_per_class : int, default=1
+        Never flag so many rows of a class that fewer than this many stay
+        unflagged.
+    quality_method : {"self_confidence", "normalized_margin", \
+"confidence_weighted_entropy"}, default="self_confidence"
+        How ``label_quality`` ranks the samples (cleanlab's
+        ``get_label_quality_scores``).
+    n_jobs : int, default=None
+        Folds fitted in parallel by joblib; ``-1`` uses every core.
+    verbose : int, default=0
+        Verbosity of the cross-validation.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        Clone of ``estimator`` fitted on the cleaned data.
+    label_issues_ : DataFrame of shape (n_samples, 4)
+        One row per training sample, in input order and with the input's
+        index: ``given_label``, ``suggested_label`` (the most probable class
+        out of fold), ``label_quality`` (in ``[0, 1]``, higher is cleaner)
+        and ``is_label_issue``.
+    pred_probs_ : ndarray of shape (n_samples, n_classes)
+        The out-of-fold predicted probabilities the decision was made from.
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit, in their original type.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X``; only defined for DataFrames.
+
+    See Also
+    --------
+    SmoothedNetClassifier : A neural network that tolerates some noise.
+
+    Notes
+    -----
+    Confident learning [1]_ counts, for each pair of given class ``i`` and
+    class ``j``, the samples labelled ``i`` whose out-of-fold probability
+    of ``j`` exceeds the average self-confidence of class ``j``; this
+    *confident joint* estimates the joint distribution of given and true
+    labels. The off-diagonal mass says how many samples of each class are
+    mislabelled, and the samples with the largest margin towards the other
+    class are flagged. The probabilities must be out of fold: a model
+    scored on rows it was trained on has memorised their labels, wrong ones
+    included.
+
+    Only the flagged rows change; ``suggested_label`` is reported for every
+    row so a reviewer can see what the model expects. Relabelling trusts
+    the detector: where it is often wrong, prefer ``"drop"``.
+
+    References
+    ----------
+    .. [1] C. Northcutt, L. Jiang and I. Chuang, "Confident Learning:
+       Estimating Uncertainty in Dataset Labels", Journal of Artificial
+       Intelligence Research 70, 2021.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sknoisy import ConfidentCleaner, inject_label_noise
+    >>> X, y = load_iris(return_X_y=True)
+    >>> y_noisy, is_flipped = inject_label_noise(y, 0.1, random_state=0)
+    >>> cleaner = ConfidentCleaner(LogisticRegression(max_iter=1000), cv=5)
+    >>> cleaner = cleaner.fit(X, y_noisy)
+    >>> issues = cleaner.label_issues_
+    >>> list(issues.columns)
+    ['given_label', 'suggested_label', 'label_quality', 'is_label_issue']
+    >>> bool(is_flipped[issues["is_label_issue"]].mean() > 0.5)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseCleaner._parameter_constraints,
+        "detector": [None, HasMethods(["fit", "predict_proba"])],
+        "cv": ["cv_object"],
+        "filter_by": [StrOptions(_FILTERS)],
+        "frac_noise": [Interval(Real, 0, 1, closed="right")],
+        "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
+        "quality_method": [StrOptions(_QUALITY_METHODS)],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        detector=None,
+        *,
+        cv=5,
+        action="drop",
+        filter_by="prune_by_noise_rate",
+        frac_noise=1.0,
+        min_examples_per_class=1,
+        quality_method="self_confidence",
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.detector = detector
+        self.cv = cv
+        self.action = action
+        self.filter_by = filter_by
+        self.frac_noise = frac_noise
+        self.min_examples_per_class = min_examples_per_class
+        self.quality_method = quality_method
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _find_label_issues(self, data: _TrainingData, groups):
+        pred_probs = self._out_of_fold_pred_probs(data, groups)
+        self.pred_probs_ = pred_probs
+
+        is_issue = _cleanlab_find_label_issues(
+            data.codes,
+            pred_probs,
+            filter_by=self.filter_by,
+            frac_noise=self.frac_noise,
+            min_examples_per_class=self.min_examples_per_class,
+            n_jobs=1,
+        )
+        quality = get_label_quality_scores(
+            data.codes, pred_probs, method=self.quality_method
+        )
+        return is_issue, quality, pred_probs.argmax(axis=1)
+
+    def _out_of_fold_pred_probs(self, data: _TrainingData, groups) -> np.ndarray:
+        detector = clone(self.estimator if self.detector is None else self.detector)
+        if not hasattr(detector, "predict_proba"):
+            raise TypeError(
+                f"The detector {type(detector).__name__} has no predict_proba; "
+                "pass detector= a classifier that has one (e.g. "
+                "LogisticRegression), or wrap such an estimator."
+            )
+        splits = self._splits(data, groups)
+
+        params = {}
+        if data.sample_weight is not None and _accepts_sample_weight(detector):
+            params["sample_weight"] = data.sample_weight
+        pred_probs = cross_val_predict(
+            detector,
+            data.X,
+            data.codes,
+            cv=splits,
+            method="predict_proba",
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            params=params,
+        )
+        return np.asarray(pred_probs, dtype=np.float64)
+
+    def _splits(self, data: _TrainingData, groups) -> list:
+        """Materialise the folds and check every class is in every training fold."""
+        if isinstance(self.cv, Integral):
+            check_min_class_count(
+                data.codes,
+                data.classes,
+                self.cv,
+                why=f"Out-of-fold detection with cv={self.cv}",
+            )
+        cv = check_cv(self.cv, data.codes, classifier=is_classifier(self))
+        splits = list(cv.split(data.X, data.codes, groups))
+        n_classes = len(data.classes)
+        for fold, (train, _) in enumerate(splits):
+            present = np.unique(data.codes[train])
+            if len(present) < n_classes:
+                missing = np.setdiff1d(np.arange(n_classes), present)
+                raise ValueError(
+                    f"The training part of cv fold {fold} has no rows of class "
+                    f"{format_labels(data.classes[missing])}, so the detector "
+                    "cannot give it a probability; use a stratified splitter "
+                    "or fewer folds."
+                )
+        return splits

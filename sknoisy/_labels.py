@@ -1,0 +1,82 @@
+"""Label handling shared by every sknoisy estimator.
+
+Torch and cleanlab both want integer labels ``0..K-1``; users have strings,
+integers with gaps and pandas categoricals. Everything in sknoisy encodes
+labels once, works on the codes and decodes at the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+
+__all__ = ["encode_labels", "check_min_class_count", "format_labels"]
+
+
+def encode_labels(
+    y: np.ndarray, classes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(classes, codes)`` for 1-D labels ``y``.
+
+    With ``classes`` given, every label must be one of them; the error names
+    the labels that are not.
+    """
+    check_classification_targets(y)
+    if classes is None:
+        try:
+            classes, codes = np.unique(y, return_inverse=True)
+        except TypeError as exc:
+            kinds = sorted({type(v).__name__ for v in np.asarray(y, dtype=object)})
+            raise TypeError(
+                "Labels must all be of one comparable type; got a mix of "
+                f"{', '.join(kinds)}. Convert them, e.g. with y.astype(str)."
+            ) from exc
+        if len(classes) < 2:
+            raise ValueError(
+                "Classification needs at least 2 classes in y; got 1 class: "
+                f"{format_labels(classes)}."
+            )
+        return classes, codes.astype(np.intp).ravel()
+
+    classes = np.asarray(classes)
+    y = np.asarray(y)
+    try:
+        codes = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+        unknown = classes[codes] != y
+    except TypeError:
+        # Labels of another type than the classes (str vs int) match nothing.
+        codes = np.zeros(len(y), dtype=np.intp)
+        unknown = np.ones(len(y), dtype=bool)
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains {int(unknown.sum())} label(s) not seen during fit: "
+            f"{format_labels(np.unique(np.asarray(y)[unknown]))}; "
+            f"known classes are {format_labels(classes)}."
+        )
+    return classes, codes.astype(np.intp)
+
+
+def check_min_class_count(
+    codes: np.ndarray, classes: np.ndarray, min_count: int, *, why: str
+) -> None:
+    """Raise a ValueError naming every class with fewer than ``min_count`` rows."""
+    counts = np.bincount(codes, minlength=len(classes))
+    small = np.flatnonzero(counts < min_count)
+    if small.size:
+        detail = ", ".join(f"{classes[k]!r} ({counts[k]} rows)" for k in small)
+        raise ValueError(
+            f"{why} needs at least {min_count} rows of every class; "
+            f"too few for class {detail}."
+        )
+
+
+def format_labels(labels: Sequence | np.ndarray, limit: int = 10) -> str:
+    """Short readable list of labels for error messages."""
+    labels = list(labels)
+    shown = ", ".join(
+        repr(v.item() if hasattr(v, "item") else v) for v in labels[:limit]
+    )
+    more = f", ... ({len(labels) - limit} more)" if len(labels) > limit else ""
+    return f"[{shown}{more}]"

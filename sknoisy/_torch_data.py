@@ -1,0 +1,84 @@
+"""In-memory tensors and a slicing batch loader for skorch.
+
+skorch's default ``Dataset`` + ``DataLoader`` fetch every row separately and
+collate the rows back into a batch, which costs more than the forward pass
+of a small MLP. The data here always fits in memory as one tensor, so a
+batch is a single slice of it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["TensorDataset", "BatchLoader", "as_float_tensor"]
+
+
+def as_float_tensor(X: np.ndarray) -> torch.Tensor:
+    """``float32`` tensor sharing memory with ``X`` where possible."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if not X.flags.writeable:
+        # torch warns on read-only buffers (e.g. memory-mapped joblib inputs).
+        X = X.copy()
+    return torch.from_numpy(X)
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Features, integer targets and optional sample weights as tensors.
+
+    A batch's features are a plain tensor, or ``{"X": ..., "sample_weight":
+    ...}`` when weights are given, so the weights reach the loss but never
+    the module's ``forward``.
+    """
+
+    def __init__(
+        self,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        sample_weight: torch.Tensor | None = None,
+    ):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, index):
+        Xb = self.X[index]
+        if self.sample_weight is not None:
+            Xb = {"X": Xb, "sample_weight": self.sample_weight[index]}
+        return Xb, self.y[index]
+
+
+class BatchLoader:
+    """Iterate over a :class:`TensorDataset` in slices of ``batch_size`` rows.
+
+    Accepts (and ignores) the other keyword arguments skorch passes to a
+    ``DataLoader``. Shuffling draws from torch's global generator, which the
+    estimator seeds, so a fixed ``random_state`` gives the same batches.
+    """
+
+    def __init__(
+        self,
+        dataset: TensorDataset,
+        batch_size: int = 128,
+        shuffle: bool = False,
+        **_ignored,
+    ):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            index = order[start:stop] if order is not None else slice(start, stop)
+            yield self.dataset[index]
