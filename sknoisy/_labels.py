@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["encode_labels", "check_min_class_count", "format_labels"]
+__all__ = ["encode_labels", "check_min_class_count", "format_labels", "label_repr"]
 
 
 def encode_labels(
@@ -23,16 +23,10 @@ def encode_labels(
     With ``classes`` given, every label must be one of them; the error names
     the labels that are not.
     """
+    _check_one_label_type(y)
     check_classification_targets(y)
     if classes is None:
-        try:
-            classes, codes = np.unique(y, return_inverse=True)
-        except TypeError as exc:
-            kinds = sorted({type(v).__name__ for v in np.asarray(y, dtype=object)})
-            raise TypeError(
-                "Labels must all be of one comparable type; got a mix of "
-                f"{', '.join(kinds)}. Convert them, e.g. with y.astype(str)."
-            ) from exc
+        classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
                 "Classification needs at least 2 classes in y; got 1 class: "
@@ -58,6 +52,24 @@ def encode_labels(
     return classes, codes.astype(np.intp)
 
 
+def _check_one_label_type(y) -> None:
+    values = np.asarray(y)
+    if values.dtype != object:
+        return
+    kinds = {type(v.item() if isinstance(v, np.generic) else v) for v in values}
+    if len(kinds) > 1 and not all(issubclass(k, (int, float)) for k in kinds):
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise TypeError(
+            f"Labels must all be of one comparable type; got a mix of {names}. "
+            "Convert them first, e.g. with y.astype(str)."
+        )
+
+
+def label_repr(label) -> str:
+    """``repr`` of a label without numpy's type wrapper (``np.int64(3)``)."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
 def check_min_class_count(
     codes: np.ndarray, classes: np.ndarray, min_count: int, *, why: str
 ) -> None:
@@ -65,7 +77,9 @@ def check_min_class_count(
     counts = np.bincount(codes, minlength=len(classes))
     small = np.flatnonzero(counts < min_count)
     if small.size:
-        detail = ", ".join(f"{classes[k]!r} ({counts[k]} rows)" for k in small)
+        detail = ", ".join(
+            f"{label_repr(classes[k])} ({counts[k]} rows)" for k in small
+        )
         raise ValueError(
             f"{why} needs at least {min_count} rows of every class; "
             f"too few for class {detail}."

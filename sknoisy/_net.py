@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -117,7 +117,7 @@ class _WeightedNet(NeuralNet):
         self.notify("on_train_end", X=dataset, y=None)
 
 
-class SmoothedNetClassifier(ClassifierMixin, BaseEstimator):
+class SmoothedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """Neural network classifier with label smoothing, trained with skorch.
 
     A multi-layer perceptron (or any torch module) behind scikit-learn's
@@ -411,7 +411,8 @@ default="adam"
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[self._logits(X).argmax(dim=1).numpy()]
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(dim=1).numpy()]
 
     def per_sample_loss(self, X, y):
         """Cross-entropy of each sample's given label under the network.
@@ -557,7 +558,7 @@ default="adam"
             else (self.optimizer, {})
         )
         with _forked_rng(device):
-            torch.manual_seed(seed)
+            _seed(device, seed)
             module = self._build_module(X.shape[1], len(classes))
             rng_state = _get_rng_state(device)
         self._check_module_output(module, X, len(classes), device)
@@ -654,6 +655,8 @@ default="adam"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        # transform returns float32 activations whatever the input dtype.
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
 
@@ -666,6 +669,14 @@ def _cuda_index(device: str) -> list[int]:
 def _forked_rng(device: str):
     """Use torch's global RNG without disturbing the caller's stream."""
     return torch.random.fork_rng(devices=_cuda_index(device))
+
+
+def _seed(device: str, seed: int) -> None:
+    """Seed the CPU generator and the training device's, no other GPU's."""
+    torch.random.default_generator.manual_seed(seed)
+    for index in _cuda_index(device):
+        with torch.cuda.device(index):
+            torch.cuda.manual_seed(seed)
 
 
 def _get_rng_state(device: str):
