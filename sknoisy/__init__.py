@@ -1,6 +1,7 @@
 """sknoisy: learning from wrongly labelled data as a normal scikit-learn step."""
 
 from ._confident import ConfidentCleaner
+from ._find_issues import find_label_issues
 from ._metrics import detection_scores
 from ._net import MLPModule, SmoothedNetClassifier
 from ._noise import inject_label_noise
@@ -14,5 +15,6 @@ __all__ = [
     "SknoisyWarning",
     "SmoothedNetClassifier",
     "detection_scores",
+    "find_label_issues",
     "inject_label_noise",
 ]

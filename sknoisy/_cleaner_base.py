@@ -9,7 +9,8 @@ wrapped estimator on the result. Subclasses implement only
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,10 @@ from sklearn.base import (
     MetaEstimatorMixin,
     _fit_context,
     clone,
+    is_classifier,
 )
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -31,16 +34,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._labels import encode_labels
+from ._find_issues import label_issue_table
+from ._labels import (
+    check_min_class_count,
+    encode_labels,
+    format_labels,
+    label_repr,
+)
 
-__all__ = ["BaseCleaner", "LABEL_ISSUE_COLUMNS"]
-
-LABEL_ISSUE_COLUMNS = [
-    "given_label",
-    "suggested_label",
-    "label_quality",
-    "is_label_issue",
-]
+__all__ = ["BaseCleaner"]
 
 
 @dataclass
@@ -55,6 +57,21 @@ class _TrainingData:
     index: pd.Index
 
 
+@dataclass
+class Detection:
+    """What a cleaner's scoring step found, before any action.
+
+    ``learned`` holds extra fitted attributes (such as ``pred_probs_``) that
+    ``fit`` and ``fit_resample`` set on the cleaner and
+    ``find_label_issues`` discards.
+    """
+
+    is_label_issue: np.ndarray
+    label_quality: np.ndarray
+    suggested_codes: np.ndarray
+    learned: dict = field(default_factory=dict)
+
+
 def _estimator_has(attr):
     """Check the fitted estimator if there is one, else the unfitted one."""
 
@@ -66,10 +83,11 @@ def _estimator_has(attr):
     return check
 
 
-def _accepts_sample_weight(estimator) -> bool:
+def _accepts_sample_weight(estimator, method: str = "fit") -> bool:
+    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``)."""
     try:
-        params = inspect.signature(estimator.fit).parameters
-    except (TypeError, ValueError):
+        params = inspect.signature(getattr(estimator, method)).parameters
+    except (AttributeError, TypeError, ValueError):
         return False
     return "sample_weight" in params or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
@@ -80,9 +98,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Shared fit / action / delegation logic of sknoisy's cleaners.
 
     Not meant to be used directly; subclass it and implement
-    ``_find_label_issues(data, groups)`` returning ``(is_label_issue,
-    label_quality, suggested_codes)`` as three arrays of length
-    ``n_samples``.
+    ``_find_label_issues(data, groups)`` returning a :class:`Detection`.
     """
 
     _parameter_constraints: dict = {
@@ -115,7 +131,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             The fitted cleaner.
         """
         data = self._validate_training_data(X, y, sample_weight)
-        issues = self._label_issue_table(data, groups)
+        issues, learned = self._label_issue_table(data, groups)
         X_new, y_new, weight_new = self._apply_action(data, issues)
 
         estimator = clone(self.estimator)
@@ -125,9 +141,8 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._require_sample_weight(estimator)
             estimator.fit(X_new, y_new, sample_weight=weight_new)
 
+        self._set_detection(data, issues, learned)
         self.estimator_ = estimator
-        self.label_issues_ = issues
-        self.classes_ = data.classes
         return self
 
     def find_label_issues(self, X, y, sample_weight=None, groups=None):
@@ -157,7 +172,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         self._validate_params()
         data = self._validate_training_data(X, y, sample_weight, reset=False)
-        return self._label_issue_table(data, groups)
+        return self._label_issue_table(data, groups)[0]
 
     def fit_resample(self, X, y, sample_weight=None, groups=None):
         """Return the cleaned training set (imbalanced-learn's sampler API).
@@ -192,10 +207,9 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "action='reweight'; use action='drop' or 'relabel', or call fit."
             )
         data = self._validate_training_data(X, y, sample_weight)
-        issues = self._label_issue_table(data, groups)
+        issues, learned = self._label_issue_table(data, groups)
         X_new, y_new, _ = self._apply_action(data, issues)
-        self.label_issues_ = issues
-        self.classes_ = data.classes
+        self._set_detection(data, issues, learned)
         if isinstance(y, pd.Series):
             keep = self._kept_rows(data, issues)
             y_new = pd.Series(y_new, index=y.index[keep], name=y.name)
@@ -286,8 +300,11 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             validate_data(self, X, skip_check_array=True)
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y, the given labels; got None."
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None; pass the given labels."
             )
+        # Row indexing (for action="drop" and cv folds) needs e.g. CSR, not COO.
+        (X,) = indexable(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
         if index is None and isinstance(y, pd.Series):
             index = y.index
@@ -307,17 +324,24 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             index=index if index is not None else pd.RangeIndex(len(codes)),
         )
 
-    def _label_issue_table(self, data: _TrainingData, groups) -> pd.DataFrame:
-        is_issue, quality, suggested = self._find_label_issues(data, groups)
-        return pd.DataFrame(
-            {
-                "given_label": data.classes[data.codes],
-                "suggested_label": data.classes[suggested],
-                "label_quality": np.asarray(quality, dtype=np.float64),
-                "is_label_issue": np.asarray(is_issue, dtype=bool),
-            },
-            index=data.index,
+    def _label_issue_table(self, data: _TrainingData, groups):
+        """Return the label-issue table and the detector's extra learned state."""
+        found = self._find_label_issues(data, groups)
+        table = label_issue_table(
+            data.classes,
+            data.codes,
+            found.suggested_codes,
+            found.label_quality,
+            found.is_label_issue,
+            data.index,
         )
+        return table, found.learned
+
+    def _set_detection(self, data: _TrainingData, issues, learned: dict) -> None:
+        for name, value in learned.items():
+            setattr(self, name, value)
+        self.label_issues_ = issues
+        self.classes_ = data.classes
 
     def _kept_rows(self, data: _TrainingData, issues: pd.DataFrame) -> np.ndarray:
         if self.action != "drop":
@@ -331,7 +355,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         if self.action == "drop":
             keep = self._kept_rows(data, issues)
-            self._check_classes_survive(data, keep)
+            self._check_classes_survive(data, data.codes[keep])
             X_new = _safe_indexing(data.X, keep)
             y_new = data.classes[data.codes[keep]]
             return X_new, y_new, None if weight is None else weight[keep]
@@ -339,6 +363,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if self.action == "relabel":
             suggested = data.classes.searchsorted(issues["suggested_label"].to_numpy())
             codes = np.where(is_issue, suggested, data.codes)
+            self._check_classes_survive(data, codes)
             return data.X, data.classes[codes], weight
 
         # reweight: a suspect counts in proportion to how clean it looks.
@@ -347,25 +372,31 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         base = np.ones(len(factor)) if weight is None else weight
         return data.X, data.y, base * factor
 
-    def _check_classes_survive(self, data: _TrainingData, keep: np.ndarray) -> None:
+    def _check_classes_survive(
+        self, data: _TrainingData, new_codes: np.ndarray
+    ) -> None:
+        """Refuse an action after which a class has no rows left to learn from."""
         n_rows = len(data.codes)
-        if keep.size == 0:
+        if new_codes.size == 0:
             raise ValueError(
                 f"All {n_rows} rows were flagged as label issues, so "
                 "action='drop' leaves nothing to fit; check the detector's "
                 "accuracy or use action='reweight'."
             )
-        counts = np.bincount(data.codes[keep], minlength=len(data.classes))
+        counts = np.bincount(new_codes, minlength=len(data.classes))
         vanished = np.flatnonzero(counts == 0)
         if vanished.size:
             before = np.bincount(data.codes, minlength=len(data.classes))
             detail = ", ".join(
-                f"{data.classes[k]!r} (all {before[k]} rows flagged)" for k in vanished
+                f"{label_repr(data.classes[k])} (all {before[k]} rows flagged)"
+                for k in vanished
             )
+            verb = "remove" if self.action == "drop" else "relabel"
             raise ValueError(
-                f"action='drop' would remove every row of class {detail}; the "
-                "final model could never predict it. Use action='relabel' or "
-                "'reweight', or a better detector."
+                f"action={self.action!r} would {verb} every row of class {detail}; "
+                "the final model could never predict it. Use action='reweight', "
+                "a better detector, or fewer flags (e.g. a lower frac_noise or "
+                "fraction)."
             )
 
     def _require_sample_weight(self, estimator) -> None:
@@ -375,6 +406,30 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"which action={self.action!r} or the given sample_weight needs; "
                 "wrap an estimator that does, or pass no sample_weight."
             )
+
+    def _cv_splits(self, data: _TrainingData, groups) -> list:
+        """Materialise the folds and check every class is in every training fold."""
+        if isinstance(self.cv, Integral):
+            check_min_class_count(
+                data.codes,
+                data.classes,
+                self.cv,
+                why=f"Out-of-fold detection with cv={self.cv}",
+            )
+        cv = check_cv(self.cv, data.codes, classifier=is_classifier(self))
+        splits = list(cv.split(data.X, data.codes, groups))
+        n_classes = len(data.classes)
+        for fold, (train, _) in enumerate(splits):
+            present = np.unique(data.codes[train])
+            if len(present) < n_classes:
+                missing = np.setdiff1d(np.arange(n_classes), present)
+                raise ValueError(
+                    f"The training part of cv fold {fold} has no rows of class "
+                    f"{format_labels(data.classes[missing])}, so the detector "
+                    "cannot give it a probability; use a stratified splitter "
+                    "or fewer folds."
+                )
+        return splits
 
     def _find_label_issues(self, data: _TrainingData, groups):
         raise NotImplementedError

@@ -5,31 +5,23 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from cleanlab.filter import find_label_issues as _cleanlab_find_label_issues
-from cleanlab.rank import get_label_quality_scores
-from sklearn.base import clone, is_classifier
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_predict
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._cleaner_base import BaseCleaner, _accepts_sample_weight, _TrainingData
-from ._labels import check_min_class_count, format_labels
+from ._cleaner_base import (
+    BaseCleaner,
+    Detection,
+    _accepts_sample_weight,
+    _TrainingData,
+)
+from ._find_issues import (
+    CONFIDENT_FILTERS,
+    QUALITY_METHODS,
+    confident_learning_issues,
+)
 
 __all__ = ["ConfidentCleaner"]
-
-_FILTERS = {
-    "prune_by_noise_rate",
-    "prune_by_class",
-    "both",
-    "confident_learning",
-    "predicted_neq_given",
-    "low_normalized_margin",
-    "low_self_confidence",
-}
-_QUALITY_METHODS = {
-    "self_confidence",
-    "normalized_margin",
-    "confidence_weighted_entropy",
-}
 
 
 class ConfidentCleaner(BaseCleaner):
@@ -147,10 +139,10 @@ class ConfidentCleaner(BaseCleaner):
         **BaseCleaner._parameter_constraints,
         "detector": [None, HasMethods(["fit", "predict_proba"])],
         "cv": ["cv_object"],
-        "filter_by": [StrOptions(_FILTERS)],
+        "filter_by": [StrOptions(CONFIDENT_FILTERS)],
         "frac_noise": [Interval(Real, 0, 1, closed="right")],
         "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
-        "quality_method": [StrOptions(_QUALITY_METHODS)],
+        "quality_method": [StrOptions(QUALITY_METHODS)],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
@@ -182,20 +174,21 @@ class ConfidentCleaner(BaseCleaner):
 
     def _find_label_issues(self, data: _TrainingData, groups):
         pred_probs = self._out_of_fold_pred_probs(data, groups)
-        self.pred_probs_ = pred_probs
 
-        is_issue = _cleanlab_find_label_issues(
+        is_issue, quality = confident_learning_issues(
             data.codes,
             pred_probs,
             filter_by=self.filter_by,
             frac_noise=self.frac_noise,
             min_examples_per_class=self.min_examples_per_class,
-            n_jobs=1,
+            quality_method=self.quality_method,
         )
-        quality = get_label_quality_scores(
-            data.codes, pred_probs, method=self.quality_method
+        return Detection(
+            is_issue,
+            quality,
+            pred_probs.argmax(axis=1),
+            learned={"pred_probs_": pred_probs},
         )
-        return is_issue, quality, pred_probs.argmax(axis=1)
 
     def _out_of_fold_pred_probs(self, data: _TrainingData, groups) -> np.ndarray:
         detector = clone(self.estimator if self.detector is None else self.detector)
@@ -205,7 +198,7 @@ class ConfidentCleaner(BaseCleaner):
                 "pass detector= a classifier that has one (e.g. "
                 "LogisticRegression), or wrap such an estimator."
             )
-        splits = self._splits(data, groups)
+        splits = self._cv_splits(data, groups)
 
         params = {}
         if data.sample_weight is not None and _accepts_sample_weight(detector):
@@ -221,27 +214,3 @@ class ConfidentCleaner(BaseCleaner):
             params=params,
         )
         return np.asarray(pred_probs, dtype=np.float64)
-
-    def _splits(self, data: _TrainingData, groups) -> list:
-        """Materialise the folds and check every class is in every training fold."""
-        if isinstance(self.cv, Integral):
-            check_min_class_count(
-                data.codes,
-                data.classes,
-                self.cv,
-                why=f"Out-of-fold detection with cv={self.cv}",
-            )
-        cv = check_cv(self.cv, data.codes, classifier=is_classifier(self))
-        splits = list(cv.split(data.X, data.codes, groups))
-        n_classes = len(data.classes)
-        for fold, (train, _) in enumerate(splits):
-            present = np.unique(data.codes[train])
-            if len(present) < n_classes:
-                missing = np.setdiff1d(np.arange(n_classes), present)
-                raise ValueError(
-                    f"The training part of cv fold {fold} has no rows of class "
-                    f"{format_labels(data.classes[missing])}, so the detector "
-                    "cannot give it a probability; use a stratified splitter "
-                    "or fewer folds."
-                )
-        return splits
