@@ -26,6 +26,7 @@ __all__ = [
     "loss_rank_quality",
     "cut_by_fraction",
     "cut_by_mixture",
+    "keep_per_class",
     "CONFIDENT_FILTERS",
     "QUALITY_METHODS",
     "LOSS_SCORES",
@@ -76,7 +77,7 @@ def confident_learning_issues(
 
 
 def loss_rank_badness(
-    codes: np.ndarray, log_proba: np.ndarray, score: str
+    codes: np.ndarray, log_proba: np.ndarray, rank_by: str
 ) -> np.ndarray:
     """Per-sample suspiciousness: the loss, or minus the margin, of the given label.
 
@@ -86,21 +87,21 @@ def loss_rank_badness(
     """
     rows = np.arange(len(codes))
     given = log_proba[rows, codes]
-    if score == "loss":
+    if rank_by == "loss":
         return -given
     others = log_proba.copy()
     others[rows, codes] = -np.inf
     return others.max(axis=1) - given
 
 
-def loss_rank_quality(badness: np.ndarray, score: str) -> np.ndarray:
+def loss_rank_quality(badness: np.ndarray, rank_by: str) -> np.ndarray:
     """Map badness to a label quality in ``[0, 1]``, higher is cleaner.
 
     For the loss this is ``exp(-loss)``, the probability of the given label;
     for the margin the logistic function of the margin, the given label's
     share of the two-way contest with its strongest rival.
     """
-    if score == "loss":
+    if rank_by == "loss":
         return np.exp(-badness)
     return 1.0 / (1.0 + np.exp(badness))
 
@@ -118,7 +119,7 @@ def cut_by_fraction(badness: np.ndarray, fraction: float) -> np.ndarray:
 def cut_by_mixture(
     badness: np.ndarray,
     mispredicted: np.ndarray,
-    score: str,
+    rank_by: str,
     threshold: float = 0.5,
 ) -> np.ndarray:
     """Flag samples that a two-component mixture puts in the high-loss mode.
@@ -134,7 +135,7 @@ def cut_by_mixture(
     of the high component's members are mispredicted, it is not a noise
     mode at all and nothing is flagged.
     """
-    values = np.log(badness + _EPS) if score == "loss" else badness
+    values = np.log(badness + _EPS) if rank_by == "loss" else badness
     is_issue = np.zeros(len(values), dtype=bool)
     if len(values) < 4 or np.ptp(values) <= 0:
         return is_issue
@@ -149,6 +150,21 @@ def cut_by_mixture(
     return in_high & mispredicted
 
 
+def keep_per_class(
+    is_issue: np.ndarray, badness: np.ndarray, codes: np.ndarray, min_kept: int
+) -> np.ndarray:
+    """Unflag the least suspicious rows of any class left with under ``min_kept``."""
+    is_issue = is_issue.copy()
+    for k in np.unique(codes):
+        rows = np.flatnonzero(codes == k)
+        missing = min(min_kept, len(rows)) - int(np.sum(~is_issue[rows]))
+        if missing > 0:
+            flagged = rows[is_issue[rows]]
+            release = flagged[np.argsort(badness[flagged], kind="stable")[:missing]]
+            is_issue[release] = False
+    return is_issue
+
+
 def _check_pred_probs(pred_probs, n_samples: int, n_classes: int) -> np.ndarray:
     pred_probs = check_array(pred_probs, dtype=np.float64, input_name="pred_probs")
     if pred_probs.shape != (n_samples, n_classes):
@@ -156,8 +172,11 @@ def _check_pred_probs(pred_probs, n_samples: int, n_classes: int) -> np.ndarray:
             f"pred_probs must have shape (n_samples, n_classes) = ({n_samples}, "
             f"{n_classes}); got {pred_probs.shape}."
         )
-    if pred_probs.min() < 0 or not np.allclose(pred_probs.sum(axis=1), 1, atol=1e-4):
-        bad = int(np.sum(~np.isclose(pred_probs.sum(axis=1), 1, atol=1e-4)))
+    bad_rows = (pred_probs < 0).any(axis=1) | ~np.isclose(
+        pred_probs.sum(axis=1), 1, atol=1e-4
+    )
+    if bad_rows.any():
+        bad = int(bad_rows.sum())
         raise ValueError(
             "pred_probs must be probabilities: non-negative rows that sum to "
             f"1; {bad} of {n_samples} rows do not."
@@ -175,7 +194,7 @@ def find_label_issues(
     frac_noise: float = 1.0,
     min_examples_per_class: int = 1,
     quality_method: str = "self_confidence",
-    score: str = "margin",
+    rank_by: str = "margin",
     fraction: float | str = "auto",
     threshold: float = 0.5,
 ) -> pd.DataFrame:
@@ -195,7 +214,7 @@ def find_label_issues(
         Predicted probabilities, columns in the order of ``classes``.
     method : {"confident", "loss_rank"}, default="confident"
         ``"confident"``: confident learning with cleanlab, as
-        :class:`ConfidentCleaner`. ``"loss_rank"``: rank by ``score`` and
+        :class:`ConfidentCleaner`. ``"loss_rank"``: rank by ``rank_by`` and
         cut by ``fraction``, as :class:`LossRankFilter`.
     classes : array-like of shape (n_classes,), default=None
         The label of each column of ``pred_probs``; the sorted unique
@@ -206,10 +225,10 @@ def find_label_issues(
     frac_noise : float, default=1.0
         For ``method="confident"``: fraction of the estimated issues flagged.
     min_examples_per_class : int, default=1
-        For ``method="confident"``: rows of each class never flagged.
+        Rows of each class that are never flagged.
     quality_method : str, default="self_confidence"
         For ``method="confident"``: cleanlab's label-quality score.
-    score : {"margin", "loss"}, default="margin"
+    rank_by : {"margin", "loss"}, default="margin"
         For ``method="loss_rank"``: what ranks the samples.
     fraction : float or "auto", default="auto"
         For ``method="loss_rank"``: share of rows to flag, or ``"auto"``
@@ -275,28 +294,36 @@ def find_label_issues(
         )
     else:
         is_issue, quality = _loss_rank_from_probs(
-            codes, pred_probs, score=score, fraction=fraction, threshold=threshold
+            codes,
+            pred_probs,
+            rank_by=rank_by,
+            fraction=fraction,
+            threshold=threshold,
+            min_examples_per_class=min_examples_per_class,
         )
     return label_issue_table(
         classes, codes, pred_probs.argmax(axis=1), quality, is_issue, index
     )
 
 
-def _loss_rank_from_probs(codes, pred_probs, *, score, fraction, threshold):
-    if score not in LOSS_SCORES:
-        raise ValueError(f"score must be 'margin' or 'loss'; got {score!r}.")
+def _loss_rank_from_probs(
+    codes, pred_probs, *, rank_by, fraction, threshold, min_examples_per_class
+):
+    if rank_by not in LOSS_SCORES:
+        raise ValueError(f"rank_by must be 'margin' or 'loss'; got {rank_by!r}.")
     log_proba = np.log(np.clip(pred_probs, _EPS, None))
-    badness = loss_rank_badness(codes, log_proba, score)
+    badness = loss_rank_badness(codes, log_proba, rank_by)
     if isinstance(fraction, str) and fraction == "auto":
         mispredicted = pred_probs.argmax(axis=1) != codes
-        is_issue = cut_by_mixture(badness, mispredicted, score, threshold)
+        is_issue = cut_by_mixture(badness, mispredicted, rank_by, threshold)
     elif isinstance(fraction, Real) and 0 < fraction < 1:
         is_issue = cut_by_fraction(badness, fraction)
     else:
         raise ValueError(
             f"fraction must be a float in (0, 1) or 'auto'; got {fraction!r}."
         )
-    return is_issue, loss_rank_quality(badness, score)
+    is_issue = keep_per_class(is_issue, badness, codes, min_examples_per_class)
+    return is_issue, loss_rank_quality(badness, rank_by)
 
 
 def label_issue_table(classes, codes, suggested, quality, is_issue, index=None):

@@ -45,7 +45,7 @@ def encode_labels(
         unknown = np.ones(len(y), dtype=bool)
     if np.any(unknown):
         raise ValueError(
-            f"y contains {int(unknown.sum())} label(s) not seen during fit: "
+            f"y contains {int(unknown.sum())} label(s) outside the known classes: "
             f"{format_labels(np.unique(np.asarray(y)[unknown]))}; "
             f"known classes are {format_labels(classes)}."
         )
