@@ -5,6 +5,8 @@ from ._find_issues import find_label_issues
 from ._metrics import detection_scores
 from ._net import MLPModule, SmoothedNetClassifier
 from ._noise import inject_label_noise
+from ._plotting import plot_loss_curves
+from ._stopper import MemorizationStopper
 from ._warnings import SknoisyWarning
 
 __version__ = "0.1.0"
@@ -12,9 +14,11 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfidentCleaner",
     "MLPModule",
+    "MemorizationStopper",
     "SknoisyWarning",
     "SmoothedNetClassifier",
     "detection_scores",
     "find_label_issues",
     "inject_label_noise",
+    "plot_loss_curves",
 ]

@@ -1,0 +1,23 @@
+"""Writing benchmark results: JSON files replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_json_atomically(payload: dict, path: Path) -> None:
+    """Write ``payload`` to ``path`` so that readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(payload, handle, indent=2)
+            handle.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates it private
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
