@@ -2,6 +2,7 @@
 
 from ._confident import ConfidentCleaner
 from ._find_issues import find_label_issues
+from ._loss_rank import LossRankFilter
 from ._metrics import detection_scores
 from ._net import MLPModule, SmoothedNetClassifier
 from ._noise import inject_label_noise
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfidentCleaner",
+    "LossRankFilter",
     "MLPModule",
     "MemorizationStopper",
     "SknoisyWarning",
