@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/sknoisy demo
+	$(VENV)/bin/sknoisy demo --seeds 0 1 2
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

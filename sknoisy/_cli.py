@@ -83,7 +83,8 @@ def _demo(args: argparse.Namespace) -> int:
         f"{args.noise_rate:.0%} {args.noise_kind} noise injected into the "
         f"training labels only; seed(s) {seeds}.\n"
         "Detection scores compare the flagged rows with the flipped ones; "
-        "accuracy is on the clean test labels.\n"
+        "accuracy is on the clean test labels; 'stopped at' is the epoch "
+        "where MemorizationStopper ended training.\n"
     )
     print(format_demo_table(results))
     return 0

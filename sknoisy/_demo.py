@@ -19,9 +19,11 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from ._confident import ConfidentCleaner
+from ._loss_rank import LossRankFilter
 from ._metrics import detection_scores
 from ._net import SmoothedNetClassifier
 from ._noise import inject_label_noise
+from ._stopper import MemorizationStopper
 
 __all__ = ["run_demo", "format_demo_table", "STRATEGIES"]
 
@@ -30,10 +32,19 @@ def _net(seed: int, **params) -> SmoothedNetClassifier:
     return SmoothedNetClassifier(random_state=seed, **params)
 
 
+def _stopped_net(seed: int, **params) -> MemorizationStopper:
+    return MemorizationStopper(_net(seed, **params), random_state=seed)
+
+
 # name -> (factory(seed) -> classifier, trained on true labels?)
 STRATEGIES: dict[str, tuple[Callable[[int], object], bool]] = {
     "net on noisy labels": (lambda s: _net(s), False),
     "net, label_smoothing=0.1": (lambda s: _net(s, label_smoothing=0.1), False),
+    "MemorizationStopper(net)": (lambda s: _stopped_net(s), False),
+    "MemorizationStopper(net, label_smoothing=0.1)": (
+        lambda s: _stopped_net(s, label_smoothing=0.1),
+        False,
+    ),
     "ConfidentCleaner drop": (lambda s: ConfidentCleaner(_net(s)), False),
     "ConfidentCleaner relabel": (
         lambda s: ConfidentCleaner(_net(s), action="relabel"),
@@ -41,6 +52,15 @@ STRATEGIES: dict[str, tuple[Callable[[int], object], bool]] = {
     ),
     "ConfidentCleaner reweight": (
         lambda s: ConfidentCleaner(_net(s), action="reweight"),
+        False,
+    ),
+    "LossRankFilter auto, drop": (lambda s: LossRankFilter(_net(s)), False),
+    "LossRankFilter fraction=0.1, drop": (
+        lambda s: LossRankFilter(_net(s), fraction=0.1),
+        False,
+    ),
+    "LossRankFilter auto, reweight": (
+        lambda s: LossRankFilter(_net(s), action="reweight"),
         False,
     ),
     "oracle: net on true labels": (lambda s: _net(s), True),
@@ -63,7 +83,9 @@ def run_demo(
 
     Returns a DataFrame with columns ``seed``, ``strategy``, ``precision``,
     ``recall``, ``f1`` (NaN for strategies that flag nothing),
-    ``accuracy`` (on clean test labels) and ``fit_seconds``.
+    ``stopped_at`` (epochs trained by a :class:`MemorizationStopper`, NaN
+    for other strategies), ``accuracy`` (on clean test labels) and
+    ``fit_seconds``.
     """
     X, y = load_digits(return_X_y=True)
     seeds = list(seeds)
@@ -82,7 +104,9 @@ def run_demo(
             for name, (make, on_true_labels) in strategies.items():
                 bar.set_description(f"seed {seed}: {name}")
                 model = make(seed)
-                if n_jobs is not None and isinstance(model, ConfidentCleaner):
+                if n_jobs is not None and isinstance(
+                    model, ConfidentCleaner | LossRankFilter
+                ):
                     model.set_params(n_jobs=n_jobs)
                 pipe = make_pipeline(StandardScaler(), model)
 
@@ -96,6 +120,7 @@ def run_demo(
                     "precision": np.nan,
                     "recall": np.nan,
                     "f1": np.nan,
+                    "stopped_at": np.nan,
                     "accuracy": pipe.score(X_test, y_test),
                     "fit_seconds": seconds,
                 }
@@ -103,6 +128,8 @@ def run_demo(
                 if issues is not None:
                     scores = detection_scores(is_flipped, issues["is_label_issue"])
                     row.update({k: scores[k] for k in ("precision", "recall", "f1")})
+                if isinstance(pipe[-1], MemorizationStopper):
+                    row["stopped_at"] = pipe[-1].n_epochs_
                 rows.append(row)
                 bar.update()
     return pd.DataFrame(rows)
@@ -121,11 +148,17 @@ def format_demo_table(results: pd.DataFrame) -> str:
             return "-"
         if column == "fit_seconds":
             return f"{value:.1f}"
-        text = f"{value:.3f}"
-        return f"{text} ± {std.loc[name, column]:.3f}" if several else text
+        digits = 0 if column == "stopped_at" else 3
+        text = f"{value:.{digits}f}"
+        spread = std.loc[name, column]
+        return f"{text} ± {spread:.{digits}f}" if several else text
 
     header = ["strategy", "precision", "recall", "F1", "test accuracy", "fit s"]
     columns = ["precision", "recall", "f1", "accuracy", "fit_seconds"]
+    # Only tables with a stopper row get the column of its stopping epoch.
+    if "stopped_at" in results and results["stopped_at"].notna().any():
+        header.insert(4, "stopped at")
+        columns.insert(3, "stopped_at")
     body = [[name] + [cell(name, c) for c in columns] for name in order]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 

@@ -51,9 +51,17 @@ def test_demo_cleaner_beats_noisy_baseline(capsys):
     accuracy = {}
     for line in out.splitlines():
         for name in STRATEGIES:
-            if line.startswith(name):
+            # Columns are separated by two spaces, so no name can match a
+            # longer one that starts with it.
+            if line.startswith(name + "  "):
                 accuracy[name] = float(line[len(name) :].split()[-2])
-    assert accuracy["ConfidentCleaner drop"] > accuracy["net on noisy labels"]
+    assert accuracy.keys() == STRATEGIES.keys()
+    for better in (
+        "ConfidentCleaner drop",
+        "LossRankFilter auto, drop",
+        "MemorizationStopper(net)",
+    ):
+        assert accuracy[better] > accuracy["net on noisy labels"], better
     assert accuracy["oracle: net on true labels"] > accuracy["net on noisy labels"]
 
 

@@ -121,7 +121,6 @@ class CountingLinear(nn.Linear):
         super().reset_parameters()
 
 
-
 @pytest.fixture
 def fold_log():
     _FOLD_LOG.clear()

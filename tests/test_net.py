@@ -29,7 +29,6 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-
 def small_net(**params):
     """A net small enough to fit iris in well under a second."""
     defaults = {
