@@ -8,28 +8,22 @@ wrapped estimator on the result. Subclasses implement only
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
     _fit_context,
     clone,
     is_classifier,
 )
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, get_tags, indexable
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -41,6 +35,7 @@ from ._labels import (
     format_labels,
     label_repr,
 )
+from ._meta import WrappingClassifier, accepts_sample_weight, row_indexable
 
 __all__ = ["BaseCleaner"]
 
@@ -72,29 +67,7 @@ class Detection:
     learned: dict = field(default_factory=dict)
 
 
-def _estimator_has(attr):
-    """Check the fitted estimator if there is one, else the unfitted one."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
-
-    return check
-
-
-def _accepts_sample_weight(estimator, method: str = "fit") -> bool:
-    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``)."""
-    try:
-        params = inspect.signature(getattr(estimator, method)).parameters
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return "sample_weight" in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
-    )
-
-
-class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class BaseCleaner(WrappingClassifier):
     """Shared fit / action / delegation logic of sknoisy's cleaners.
 
     Not meant to be used directly; subclass it and implement
@@ -215,82 +188,6 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             y_new = pd.Series(y_new, index=y.index[keep], name=y.name)
         return X_new, y_new
 
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the estimator fitted on the cleaned data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the estimator fitted on the cleaned data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log-probabilities from the estimator fitted on the cleaned data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the estimator fitted on the cleaned data.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        scores : ndarray
-            The wrapped estimator's decision scores.
-        """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.pairwise = inner.input_tags.pairwise
-        return tags
-
     # ------------------------------------------------------------ steps
 
     def _validate_training_data(self, X, y, sample_weight, *, reset=True):
@@ -304,7 +201,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "is None; pass the given labels."
             )
         # Row indexing (for action="drop" and cv folds) needs e.g. CSR, not COO.
-        (X,) = indexable(X)
+        X = row_indexable(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
         if index is None and isinstance(y, pd.Series):
             index = y.index
@@ -400,7 +297,7 @@ class BaseCleaner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
 
     def _require_sample_weight(self, estimator) -> None:
-        if not _accepts_sample_weight(estimator):
+        if not accepts_sample_weight(estimator):
             raise TypeError(
                 f"{type(estimator).__name__}.fit does not accept sample_weight, "
                 f"which action={self.action!r} or the given sample_weight needs; "

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ._cleaner_base import (
     BaseCleaner,
     Detection,
-    _accepts_sample_weight,
     _TrainingData,
 )
 from ._find_issues import (
@@ -20,6 +19,7 @@ from ._find_issues import (
     QUALITY_METHODS,
     confident_learning_issues,
 )
+from ._meta import accepts_sample_weight
 
 __all__ = ["ConfidentCleaner"]
 
@@ -201,7 +201,7 @@ class ConfidentCleaner(BaseCleaner):
         splits = self._cv_splits(data, groups)
 
         params = {}
-        if data.sample_weight is not None and _accepts_sample_weight(detector):
+        if data.sample_weight is not None and accepts_sample_weight(detector):
             params["sample_weight"] = data.sample_weight
         pred_probs = cross_val_predict(
             detector,

@@ -13,7 +13,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ._cleaner_base import (
     BaseCleaner,
     Detection,
-    _accepts_sample_weight,
     _TrainingData,
 )
 from ._find_issues import (
@@ -24,6 +23,7 @@ from ._find_issues import (
     loss_rank_badness,
     loss_rank_quality,
 )
+from ._meta import accepts_sample_weight
 
 __all__ = ["LossRankFilter"]
 
@@ -360,7 +360,7 @@ def _warm_up_and_score(
     learns_in_epochs = _learns_in_epochs(ranker)
     train_step = ranker.partial_fit if learns_in_epochs else ranker.fit
     fit_params = {"classes": np.arange(n_classes)} if learns_in_epochs else {}
-    if data.sample_weight is not None and _accepts_sample_weight(
+    if data.sample_weight is not None and accepts_sample_weight(
         ranker, train_step.__name__
     ):
         fit_params["sample_weight"] = rows(data.sample_weight, train)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -12,28 +11,23 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
     _fit_context,
     clone,
 )
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_features,
     check_consistent_length,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from ._cleaner_base import _estimator_has
 from ._labels import encode_labels, format_labels, label_repr
+from ._meta import WrappingClassifier, accepts_sample_weight, row_indexable
 
 __all__ = ["MemorizationStopper"]
 
@@ -106,25 +100,6 @@ class _Part:
     sample_weight: np.ndarray | None
 
 
-def _method_accepts(method, name: str) -> bool:
-    try:
-        params = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
-    )
-
-
-def _indexable(X):
-    """``X`` in a form whose rows can be selected, changed as little as may be."""
-    if sp.issparse(X):
-        return X.tocsr()
-    if hasattr(X, "shape") and hasattr(X, "__getitem__"):
-        return X
-    return np.asarray(X)
-
-
 def _concat_rows(first, second):
     if isinstance(first, pd.DataFrame) and isinstance(second, pd.DataFrame):
         return pd.concat([first, second], ignore_index=True)
@@ -151,7 +126,7 @@ def _join(first: _Part, second: _Part) -> _Part:
     )
 
 
-class MemorizationStopper(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class MemorizationStopper(WrappingClassifier):
     """Train a classifier epoch by epoch and stop before it memorises noise.
 
     A meta-estimator around any classifier that learns in epochs through
@@ -414,84 +389,6 @@ class MemorizationStopper(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes_ = classes
         return self
 
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the model of the best epoch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the model of the best epoch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log-probabilities from the model of the best epoch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the model of the best epoch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        scores : ndarray
-            The wrapped estimator's decision scores.
-        """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.pairwise = inner.input_tags.pairwise
-        if inner.classifier_tags is not None:
-            tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
-        return tags
-
     # ------------------------------------------------------------ steps
 
     def _check_estimator(self, sample_weight) -> None:
@@ -509,8 +406,8 @@ class MemorizationStopper(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "that has both, such as SmoothedNetClassifier, "
                 "SGDClassifier(loss='log_loss') or MLPClassifier."
             )
-        if sample_weight is not None and not _method_accepts(
-            self.estimator.partial_fit, "sample_weight"
+        if sample_weight is not None and not accepts_sample_weight(
+            self.estimator, "partial_fit"
         ):
             raise TypeError(
                 f"{name}.partial_fit does not accept sample_weight; wrap an "
@@ -521,7 +418,7 @@ class MemorizationStopper(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # X reaches the wrapped estimator untouched (a DataFrame stays one);
         # only its shape and column names are recorded here.
         validate_data(self, X, y, skip_check_array=True)
-        X = _indexable(X)
+        X = row_indexable(X)
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         classes, _ = encode_labels(y)
@@ -595,7 +492,7 @@ class MemorizationStopper(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             )
         X_val, y_val, *rest = validation_data
-        X_val = _indexable(X_val)
+        X_val = row_indexable(X_val)
         y_val = column_or_1d(y_val, warn=True)
         check_consistent_length(X_val, y_val)
         if _num_features(X_val) != self.n_features_in_:

@@ -1,0 +1,141 @@
+"""What every sknoisy meta-estimator shares: delegation to ``estimator_``.
+
+The cleaners and the stopper all fit a clone of a wrapped classifier as
+``estimator_``. Their predict-time methods exist only when that classifier
+has them, and their tags follow it.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["WrappingClassifier", "accepts_sample_weight", "row_indexable"]
+
+
+def accepts_sample_weight(estimator, method: str = "fit") -> bool:
+    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``)."""
+    try:
+        params = inspect.signature(getattr(estimator, method)).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return "sample_weight" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
+def row_indexable(X):
+    """``X`` in a form whose rows can be selected, changed as little as may be.
+
+    DataFrames and arrays pass through; sparse matrices become CSR (COO has
+    no row indexing); anything else (lists, array-likes) becomes an array.
+    """
+    if sp.issparse(X):
+        return X.tocsr()
+    if hasattr(X, "shape") and hasattr(X, "__getitem__"):
+        return X
+    return np.asarray(X)
+
+
+def _estimator_has(attr):
+    """Check the fitted estimator if there is one, else the unfitted one."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+class WrappingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Base of a classifier that wraps ``estimator`` and predicts with ``estimator_``.
+
+    Subclasses fit ``estimator_`` (a clone of ``estimator``) in their own
+    ``fit``; this class supplies the delegated predict-time methods and the
+    input tags of the wrapped estimator.
+    """
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the fitted ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the fitted ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log-probabilities from the fitted ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the fitted ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+
+        Returns
+        -------
+        scores : ndarray
+            The wrapped estimator's decision scores.
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        if inner.classifier_tags is not None:
+            tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
+        return tags
