@@ -30,12 +30,19 @@ from sklearn.utils.validation import (
 
 from ._find_issues import label_issue_table
 from ._labels import (
+    as_label_array,
     check_min_class_count,
     encode_labels,
     format_labels,
     label_repr,
 )
-from ._meta import WrappingClassifier, accepts_sample_weight, row_indexable
+from ._meta import (
+    WrappingClassifier,
+    accepts_sample_weight,
+    restore_on_error,
+    row_indexable,
+    sample_weight_params,
+)
 
 __all__ = ["BaseCleaner"]
 
@@ -50,6 +57,7 @@ class _TrainingData:
     classes: np.ndarray
     sample_weight: np.ndarray | None
     index: pd.Index
+    label_dtype: object = None
 
 
 @dataclass
@@ -81,6 +89,7 @@ class BaseCleaner(WrappingClassifier):
 
     # ------------------------------------------------------------ public
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, groups=None):
         """Find label issues, apply ``action`` and fit ``estimator_``.
@@ -108,11 +117,9 @@ class BaseCleaner(WrappingClassifier):
         X_new, y_new, weight_new = self._apply_action(data, issues)
 
         estimator = clone(self.estimator)
-        if weight_new is None:
-            estimator.fit(X_new, y_new)
-        else:
+        if weight_new is not None:
             self._require_sample_weight(estimator)
-            estimator.fit(X_new, y_new, sample_weight=weight_new)
+        estimator.fit(X_new, y_new, **sample_weight_params(estimator, weight_new))
 
         self._set_detection(data, issues, learned)
         self.estimator_ = estimator
@@ -147,6 +154,7 @@ class BaseCleaner(WrappingClassifier):
         data = self._validate_training_data(X, y, sample_weight, reset=False)
         return self._label_issue_table(data, groups)[0]
 
+    @restore_on_error
     def fit_resample(self, X, y, sample_weight=None, groups=None):
         """Return the cleaned training set (imbalanced-learn's sampler API).
 
@@ -202,10 +210,14 @@ class BaseCleaner(WrappingClassifier):
             )
         # Row indexing (for action="drop" and cv folds) needs e.g. CSR, not COO.
         X = row_indexable(X)
+        # Categorical labels come back categorical in label_issues_.
+        label_dtype = getattr(y, "dtype", None)
+        if not isinstance(label_dtype, pd.CategoricalDtype):
+            label_dtype = None
         index = X.index if isinstance(X, pd.DataFrame) else None
         if index is None and isinstance(y, pd.Series):
             index = y.index
-        y_values = column_or_1d(y, warn=True)
+        y_values = column_or_1d(as_label_array(y), warn=True)
         check_consistent_length(X, y_values)
         classes, codes = encode_labels(y_values)
         if sample_weight is not None:
@@ -219,6 +231,7 @@ class BaseCleaner(WrappingClassifier):
             classes=classes,
             sample_weight=sample_weight,
             index=index if index is not None else pd.RangeIndex(len(codes)),
+            label_dtype=label_dtype,
         )
 
     def _label_issue_table(self, data: _TrainingData, groups):
@@ -232,6 +245,9 @@ class BaseCleaner(WrappingClassifier):
             found.is_label_issue,
             data.index,
         )
+        if data.label_dtype is not None:
+            for column in ("given_label", "suggested_label"):
+                table[column] = table[column].astype(data.label_dtype)
         return table, found.learned
 
     def _set_detection(self, data: _TrainingData, issues, learned: dict) -> None:
@@ -315,6 +331,19 @@ class BaseCleaner(WrappingClassifier):
             )
         cv = check_cv(self.cv, data.codes, classifier=is_classifier(self))
         splits = list(cv.split(data.X, data.codes, groups))
+        n_rows = len(data.codes)
+        times_tested = np.bincount(
+            np.concatenate([test for _, test in splits] or [np.empty(0, int)]),
+            minlength=n_rows,
+        )
+        if np.any(times_tested != 1):
+            raise ValueError(
+                "cv must put every row in exactly one test fold, so that each "
+                f"gets one out-of-fold score; {int(np.sum(times_tested == 0))} "
+                f"of {n_rows} rows are in none and "
+                f"{int(np.sum(times_tested > 1))} in several. Use a K-fold "
+                "splitter (e.g. StratifiedKFold) rather than a shuffle-split."
+            )
         n_classes = len(data.classes)
         for fold, (train, _) in enumerate(splits):
             present = np.unique(data.codes[train])

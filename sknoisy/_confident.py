@@ -19,7 +19,8 @@ from ._find_issues import (
     QUALITY_METHODS,
     confident_learning_issues,
 )
-from ._meta import accepts_sample_weight
+from ._find_issues import _check_pred_probs as check_pred_probs
+from ._meta import N_JOBS_CONSTRAINT, accepts_sample_weight, sample_weight_params
 
 __all__ = ["ConfidentCleaner"]
 
@@ -143,7 +144,7 @@ class ConfidentCleaner(BaseCleaner):
         "frac_noise": [Interval(Real, 0, 1, closed="right")],
         "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
         "quality_method": [StrOptions(QUALITY_METHODS)],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 
@@ -201,8 +202,8 @@ class ConfidentCleaner(BaseCleaner):
         splits = self._cv_splits(data, groups)
 
         params = {}
-        if data.sample_weight is not None and accepts_sample_weight(detector):
-            params["sample_weight"] = data.sample_weight
+        if accepts_sample_weight(detector):
+            params = sample_weight_params(detector, data.sample_weight)
         pred_probs = cross_val_predict(
             detector,
             data.X,
@@ -213,4 +214,10 @@ class ConfidentCleaner(BaseCleaner):
             verbose=self.verbose,
             params=params,
         )
-        return np.asarray(pred_probs, dtype=np.float64)
+        try:
+            return check_pred_probs(pred_probs, len(data.codes), len(data.classes))
+        except ValueError as exc:
+            raise ValueError(
+                f"The detector {type(detector).__name__} returned unusable "
+                f"out-of-fold probabilities: {exc}"
+            ) from exc

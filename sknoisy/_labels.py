@@ -10,9 +10,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["encode_labels", "check_min_class_count", "format_labels", "label_repr"]
+__all__ = [
+    "as_label_array",
+    "encode_labels",
+    "check_min_class_count",
+    "format_labels",
+    "label_repr",
+]
+
+
+def as_label_array(y):
+    """Labels in a container scikit-learn reads without changing their type.
+
+    scikit-learn turns pandas' nullable ``Int64`` and ``boolean`` labels into
+    floats and rejects integer labels held as ``object`` (as CSV readers
+    produce them); both would make ``classes_`` differ from the user's
+    labels. Missing labels are refused here, with their count. Anything that
+    is not 1-D is returned unchanged for scikit-learn to judge.
+    """
+    if isinstance(y, (list, tuple)):
+        y = np.asarray(y, dtype=object)
+    elif isinstance(y, (pd.Series, pd.Index)):
+        dtype = y.dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(
+            dtype, pd.CategoricalDtype
+        ):
+            missing = np.flatnonzero(np.asarray(pd.isna(y)))
+            if missing.size:
+                raise ValueError(
+                    f"y has {missing.size} missing label(s), first at position "
+                    f"{missing[0]}; drop those rows or fill in their labels."
+                )
+            y = y.to_numpy()
+        elif pd.api.types.is_object_dtype(dtype):
+            y = y.to_numpy()
+    if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype == object):
+        return y
+
+    kinds = {type(v) for v in y}
+    if kinds and kinds <= {bool, np.bool_}:
+        return y.astype(bool)
+    if kinds and all(
+        issubclass(k, (int, np.integer)) and not issubclass(k, (bool, np.bool_))
+        for k in kinds
+    ):
+        return y.astype(np.int64)
+    return y
 
 
 def encode_labels(
@@ -23,6 +69,10 @@ def encode_labels(
     With ``classes`` given, every label must be one of them; the error names
     the labels that are not.
     """
+    if len(y) == 0:
+        raise ValueError(
+            "y is empty (0 samples); classification needs rows of at least 2 classes."
+        )
     _check_one_label_type(y)
     check_classification_targets(y)
     if classes is None:

@@ -23,7 +23,8 @@ from ._find_issues import (
     loss_rank_badness,
     loss_rank_quality,
 )
-from ._meta import accepts_sample_weight
+from ._find_issues import _check_pred_probs as check_pred_probs
+from ._meta import N_JOBS_CONSTRAINT, accepts_sample_weight, sample_weight_params
 
 __all__ = ["LossRankFilter"]
 
@@ -189,7 +190,7 @@ class LossRankFilter(BaseCleaner):
         "fraction": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"})],
         "threshold": [Interval(Real, 0, 1, closed="neither")],
         "cv": [None, "cv_object"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }
 
@@ -307,10 +308,9 @@ class LossRankFilter(BaseCleaner):
                 "or give warmup_epochs as an int."
             )
         fitted = clone(stopper)
-        if data.sample_weight is not None:
-            fitted.fit(data.X, data.codes, sample_weight=data.sample_weight)
-        else:
-            fitted.fit(data.X, data.codes)
+        fitted.fit(
+            data.X, data.codes, **sample_weight_params(stopper, data.sample_weight)
+        )
         onset = fitted.memorization_epoch_
         return ranker, int(onset if onset is not None else fitted.best_epoch_)
 
@@ -321,18 +321,23 @@ def _learns_in_epochs(estimator) -> bool:
 
 def _log_proba(estimator, X, n_classes: int) -> np.ndarray:
     if hasattr(estimator, "predict_log_proba"):
-        log_proba = np.asarray(estimator.predict_log_proba(X), dtype=np.float64)
-        log_proba = np.maximum(log_proba, np.log(_EPS))
+        # Some rankers take log(predict_proba) and warn on exact zeros; the
+        # logs are clipped below.
+        with np.errstate(divide="ignore"):
+            log_proba = np.asarray(estimator.predict_log_proba(X), dtype=np.float64)
+        proba = np.exp(log_proba)
     else:
         proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-        log_proba = np.log(np.clip(proba, _EPS, None))
-    if log_proba.shape[1] != n_classes:
+        with np.errstate(divide="ignore"):
+            log_proba = np.log(proba)
+    try:
+        check_pred_probs(proba, len(proba), n_classes)
+    except ValueError as exc:
         raise ValueError(
-            f"The ranker {type(estimator).__name__} returned probabilities for "
-            f"{log_proba.shape[1]} classes, expected {n_classes}; every class "
-            "must be present in the data it trains on."
-        )
-    return log_proba
+            f"The ranker {type(estimator).__name__} returned unusable "
+            f"probabilities (every class must be in the rows it trains on): {exc}"
+        ) from exc
+    return np.maximum(log_proba, np.log(_EPS))
 
 
 def _warm_up_and_score(
@@ -363,7 +368,8 @@ def _warm_up_and_score(
     if data.sample_weight is not None and accepts_sample_weight(
         ranker, train_step.__name__
     ):
-        fit_params["sample_weight"] = rows(data.sample_weight, train)
+        weight = rows(data.sample_weight, train)
+        fit_params.update(sample_weight_params(ranker, weight))
 
     badness_sum = np.zeros(len(codes_test))
     proba_sum = np.zeros((len(codes_test), n_classes))

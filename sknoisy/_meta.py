@@ -7,20 +7,69 @@ has them, and their tags follow it.
 
 from __future__ import annotations
 
+import functools
 import inspect
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["WrappingClassifier", "accepts_sample_weight", "row_indexable"]
+__all__ = [
+    "N_JOBS_CONSTRAINT",
+    "WrappingClassifier",
+    "accepts_sample_weight",
+    "restore_on_error",
+    "row_indexable",
+    "sample_weight_params",
+]
+
+
+# joblib's n_jobs: None, -1 (all cores), -2 (all but one), ... or a positive
+# count; 0 has no meaning.
+N_JOBS_CONSTRAINT = [
+    None,
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+]
+
+
+def restore_on_error(method):
+    """Leave the estimator exactly as it was when ``method`` raises.
+
+    Covers validation errors after ``n_features_in_`` was set, training that
+    diverges and a KeyboardInterrupt mid-epoch alike: the learned attributes
+    are those of the last successful fit, or absent.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(vars(self))
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
+
+    return wrapper
 
 
 def accepts_sample_weight(estimator, method: str = "fit") -> bool:
-    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``)."""
+    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``).
+
+    A Pipeline's ``fit(**params)`` takes weights only as
+    ``<last step>__sample_weight``; it counts as accepting them when its last
+    step does (see :func:`sample_weight_params`).
+    """
+    if isinstance(estimator, Pipeline):
+        last = estimator.steps[-1][1]
+        return last not in (None, "passthrough") and accepts_sample_weight(last, method)
     try:
         params = inspect.signature(getattr(estimator, method)).parameters
     except (AttributeError, TypeError, ValueError):
@@ -28,6 +77,20 @@ def accepts_sample_weight(estimator, method: str = "fit") -> bool:
     return "sample_weight" in params or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
     )
+
+
+def sample_weight_params(estimator, sample_weight, method: str = "fit") -> dict:
+    """Keyword arguments that hand ``sample_weight`` to ``estimator.<method>``.
+
+    Empty when there are no weights; ``{"<step>__sample_weight": w}`` for a
+    Pipeline (its last step gets them). Call :func:`accepts_sample_weight`
+    first: this does not check.
+    """
+    if sample_weight is None:
+        return {}
+    if isinstance(estimator, Pipeline):
+        return {f"{estimator.steps[-1][0]}__sample_weight": sample_weight}
+    return {"sample_weight": sample_weight}
 
 
 def row_indexable(X):

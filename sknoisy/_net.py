@@ -21,9 +21,16 @@ from skorch import NeuralNet
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._labels import encode_labels, format_labels
+from ._labels import as_label_array, encode_labels, format_labels
 from ._losses import LOSSES
-from ._torch_data import BatchLoader, TensorDataset, as_float_tensor
+from ._meta import restore_on_error
+from ._torch_data import (
+    BatchLoader,
+    TensorDataset,
+    as_float_tensor,
+    check_float32_range,
+    check_numeric_columns,
+)
 from ._warnings import SknoisyWarning
 
 __all__ = ["SmoothedNetClassifier", "MLPModule"]
@@ -287,6 +294,7 @@ default="adam"
 
     # ------------------------------------------------------------------ fit
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train a freshly initialised network for ``max_epochs`` epochs.
@@ -306,7 +314,7 @@ default="adam"
         self : SmoothedNetClassifier
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        X, y = self._validate_xy(X, y, reset=True)
         classes, codes = encode_labels(y)
         weight = self._check_sample_weight(sample_weight, X)
 
@@ -315,6 +323,7 @@ default="adam"
         self._set_fitted(state, classes)
         return self
 
+    @restore_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one more epoch, initialising the network on the first call.
 
@@ -335,21 +344,28 @@ default="adam"
         -------
         self : SmoothedNetClassifier
             The updated classifier.
+
+        Notes
+        -----
+        The network, optimiser and device are built by the first call; later
+        calls keep them, so changing ``hidden_layer_sizes``, ``module``,
+        ``optimizer``, ``lr`` or ``device`` with ``set_params`` takes effect at
+        the next :meth:`fit`. Each epoch trains a copy of the network, so an
+        error or a KeyboardInterrupt mid-epoch leaves the previous state.
         """
         first_call = not hasattr(self, "net_")
-        if first_call:
-            self._validate_params()
-        X, y = validate_data(
-            self, X, y, dtype=[np.float32, np.float64], reset=first_call
-        )
+        self._validate_params()
+        X, y = self._validate_xy(X, y, reset=first_call)
 
         if first_call:
-            known = None if classes is None else encode_labels(np.asarray(classes))[0]
+            known = (
+                None if classes is None else encode_labels(as_label_array(classes))[0]
+            )
             classes_, codes = encode_labels(y, known)
             state = self._new_training_state(X, classes_)
         else:
             if classes is not None and not np.array_equal(
-                np.unique(np.asarray(classes)), self.classes_
+                encode_labels(as_label_array(classes))[0], self.classes_
             ):
                 raise ValueError(
                     f"classes={format_labels(np.unique(classes))} differs from "
@@ -480,6 +496,19 @@ default="adam"
 
     # ------------------------------------------------------------ helpers
 
+    def _validate_xy(self, X, y, *, reset):
+        check_numeric_columns(X, type(self).__name__)
+        y = None if y is None else as_label_array(y)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=reset)
+        check_float32_range(X)
+        return X, y
+
+    def _validate_x(self, X):
+        check_numeric_columns(X, type(self).__name__)
+        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        check_float32_range(X)
+        return X
+
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:
             return None
@@ -507,12 +536,20 @@ default="adam"
             )
             return "cpu"
         try:
-            torch.device(device)
-        except RuntimeError as exc:
+            parsed = torch.device(device)
+        except RuntimeError:
+            parsed = None
+        if parsed is None or parsed.type not in ("cpu", "cuda"):
             raise ValueError(
-                f"device={self.device!r} is not a torch device; use 'cpu', "
-                "'cuda', 'cuda:N' or 'auto'."
-            ) from exc
+                f"device={self.device!r} is not supported; use 'cpu', 'cuda', "
+                "'cuda:N' or 'auto'."
+            )
+        if parsed.type == "cuda" and (parsed.index or 0) >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={self.device!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), cuda:0 to "
+                f"cuda:{torch.cuda.device_count() - 1}."
+            )
         return device
 
     def _hidden_sizes(self) -> tuple[int, ...]:
@@ -607,8 +644,9 @@ default="adam"
             )
 
     def _training_state(self) -> dict:
+        # A copy, so that an epoch that fails half-way changes nothing.
         return {
-            "net": self.net_,
+            "net": copy.deepcopy(self.net_),
             "device": self.device_,
             "rng_state": self._torch_rng_state,
         }
@@ -624,6 +662,21 @@ default="adam"
             state["net"].train_epochs(dataset, epochs)
             state["rng_state"] = _get_rng_state(state["device"])
 
+        losses = np.asarray(state["net"].history[:, "train_loss"][-epochs:], float)
+        if not np.all(np.isfinite(losses)):
+            epoch = (
+                len(state["net"].history)
+                - epochs
+                + int(np.argmin(np.isfinite(losses)))
+                + 1
+            )
+            raise ValueError(
+                f"Training diverged: the loss became {losses[~np.isfinite(losses)][0]} "
+                f"in epoch {epoch}. Lower lr (now {self.lr!r}) or scale X "
+                "(e.g. StandardScaler in the Pipeline); the estimator was left "
+                "as it was before this call."
+            )
+
     def _set_fitted(self, state, classes):
         self.net_ = state["net"]
         self.device_ = state["device"]
@@ -635,7 +688,7 @@ default="adam"
 
     def _logits(self, X) -> torch.Tensor:
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        X = self._validate_x(X)
         module = self.net_.module_
         was_training = module.training
         module.eval()

@@ -11,9 +11,53 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import torch
 
-__all__ = ["TensorDataset", "BatchLoader", "as_float_tensor"]
+__all__ = [
+    "TensorDataset",
+    "BatchLoader",
+    "as_float_tensor",
+    "check_float32_range",
+    "check_numeric_columns",
+]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_numeric_columns(X, owner: str) -> None:
+    """Name the DataFrame columns a network cannot take as numbers."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    bad = {
+        str(name): str(dtype)
+        for name, dtype in X.dtypes.items()
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    }
+    if bad:
+        listed = ", ".join(f"{name!r} ({dtype})" for name, dtype in bad.items())
+        raise ValueError(
+            f"{owner} needs numeric features; X has {len(bad)} non-numeric "
+            f"column(s): {listed}. Encode them first, e.g. with a "
+            "ColumnTransformer and OneHotEncoder in the Pipeline."
+        )
+
+
+def check_float32_range(X: np.ndarray) -> None:
+    """Refuse finite float64 values that would overflow to inf in float32."""
+    if X.dtype == np.float32 or X.size == 0:
+        return
+    too_big = np.abs(X) > _FLOAT32_MAX
+    if np.any(too_big):
+        row, column = np.argwhere(too_big)[0]
+        raise ValueError(
+            f"X has {int(too_big.sum())} value(s) beyond float32's range "
+            f"(|x| > {_FLOAT32_MAX:.3g}), first at row {row}, column {column} "
+            f"({X[row, column]!r}); the network computes in float32. Scale X "
+            "first, e.g. with StandardScaler."
+        )
 
 
 def as_float_tensor(X: np.ndarray) -> torch.Tensor:
