@@ -1,7 +1,9 @@
 # Each target creates .venv on first use and re-uses it afterwards.
-# TORCH is installed before the package so that pip never resolves a bare
-# `torch` requirement to a multi-GB CUDA build; override it for a GPU build,
-# e.g. `make test TORCH="torch==2.13.0 --index-url <your CUDA wheel index>"`.
+# TORCH is installed before the package, so that the package's own `torch`
+# requirement is already met and pip never resolves it to another build.
+# Where pip's default index serves only CUDA builds of torch (plain PyPI on
+# Linux), ask for the CPU build explicitly:
+#   make test TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 PYTHON ?= python3
 TORCH ?= torch==2.13.0
 VENV ?= .venv

@@ -68,9 +68,11 @@ def detection_scores(
     >>> is_flipped = [True, True, False, False, False, False]
     >>> is_label_issue = [True, False, True, False, False, False]
     >>> label_quality = [0.1, 0.4, 0.3, 0.8, 0.9, 0.7]
-    >>> detection_scores(is_flipped, is_label_issue, label_quality)
-    {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'auroc': 0.875,
-     'n_flagged': 2, 'n_flipped': 2}
+    >>> scores = detection_scores(is_flipped, is_label_issue, label_quality)
+    >>> scores["precision"], scores["recall"], scores["f1"], scores["auroc"]
+    (0.5, 0.5, 0.5, 0.875)
+    >>> scores["n_flagged"], scores["n_flipped"]
+    (2, 2)
     """
     is_flipped = _check_mask(is_flipped, "is_flipped")
     is_label_issue = _check_mask(is_label_issue, "is_label_issue")
