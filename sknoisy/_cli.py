@@ -8,6 +8,9 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
+# numpy's seeds, which split the data and flip the labels, are 32-bit.
+_MAX_SEED = 2**32 - 1
+
 
 def _noise_rate(text: str) -> float:
     try:
@@ -16,6 +19,31 @@ def _noise_rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1); got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"seeds must be in [0, 2**32 - 1]; got {value}"
+        )
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "must be a positive count of jobs, or -1 for all cores (-2 for all "
+            "but one, ...); got 0"
+        )
     return value
 
 
@@ -51,7 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--seeds",
-        type=int,
+        type=_seed,
         nargs="+",
         default=[0],
         metavar="SEED",
@@ -59,9 +87,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--n-jobs",
-        type=int,
+        type=_n_jobs,
         default=None,
-        help="cross-validation folds fitted in parallel (default: serial)",
+        help="cross-validation folds fitted in parallel, -1 for all cores "
+        "(default: serial)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser

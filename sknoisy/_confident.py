@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_predict
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._cleaner_base import (
     BaseCleaner,
@@ -20,7 +20,12 @@ from ._find_issues import (
     confident_learning_issues,
 )
 from ._find_issues import _check_pred_probs as check_pred_probs
-from ._meta import N_JOBS_CONSTRAINT, accepts_sample_weight, sample_weight_params
+from ._meta import (
+    N_JOBS_CONSTRAINT,
+    NumberInterval,
+    accepts_sample_weight,
+    sample_weight_params,
+)
 
 __all__ = ["ConfidentCleaner"]
 
@@ -141,8 +146,8 @@ class ConfidentCleaner(BaseCleaner):
         "detector": [None, HasMethods(["fit", "predict_proba"])],
         "cv": ["cv_object"],
         "filter_by": [StrOptions(CONFIDENT_FILTERS)],
-        "frac_noise": [Interval(Real, 0, 1, closed="right")],
-        "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
+        "frac_noise": [NumberInterval(Real, 0, 1, closed="right")],
+        "min_examples_per_class": [NumberInterval(Integral, 0, None, closed="left")],
         "quality_method": [StrOptions(QUALITY_METHODS)],
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],

@@ -8,16 +8,18 @@ already have out-of-fold probabilities from their own model call
 
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from cleanlab.filter import find_label_issues as _cleanlab_find_label_issues
 from cleanlab.rank import get_label_quality_scores
 from sklearn.mixture import GaussianMixture
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_array, column_or_1d
 
 from ._labels import encode_labels, format_labels
+from ._meta import NumberInterval
 
 __all__ = [
     "find_label_issues",
@@ -47,6 +49,23 @@ QUALITY_METHODS = {
     "confidence_weighted_entropy",
 }
 LOSS_SCORES = {"margin", "loss"}
+
+
+# The options of find_label_issues follow the same rules as the cleaners'.
+_FIND_ISSUES_CONSTRAINTS = {
+    "y": ["array-like"],
+    "pred_probs": ["array-like"],
+    "method": [StrOptions({"confident", "loss_rank"})],
+    "classes": [None, "array-like"],
+    "filter_by": [StrOptions(CONFIDENT_FILTERS)],
+    "frac_noise": [NumberInterval(Real, 0, 1, closed="right")],
+    "min_examples_per_class": [NumberInterval(Integral, 0, None, closed="left")],
+    "quality_method": [StrOptions(QUALITY_METHODS)],
+    "rank_by": [StrOptions(LOSS_SCORES)],
+    "fraction": [NumberInterval(Real, 0, 1, closed="neither"), StrOptions({"auto"})],
+    "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
+}
+
 # Probabilities are clipped here before taking logs: a zero would make the
 # loss infinite and the mixture fit meaningless.
 _EPS = 1e-12
@@ -184,6 +203,7 @@ def _check_pred_probs(pred_probs, n_samples: int, n_classes: int) -> np.ndarray:
     return pred_probs
 
 
+@validate_params(_FIND_ISSUES_CONSTRAINTS, prefer_skip_nested_validation=True)
 def find_label_issues(
     y,
     pred_probs,
@@ -217,25 +237,29 @@ def find_label_issues(
         :class:`ConfidentCleaner`. ``"loss_rank"``: rank by ``rank_by`` and
         cut by ``fraction``, as :class:`LossRankFilter`.
     classes : array-like of shape (n_classes,), default=None
-        The label of each column of ``pred_probs``; the sorted unique
-        values of ``y`` when None.
+        The label of each column of ``pred_probs``: at least 2 labels of one
+        type, sorted and unique; the sorted unique values of ``y`` when
+        None.
     filter_by : str, default="prune_by_noise_rate"
         cleanlab's filter, for ``method="confident"``; see
         :class:`ConfidentCleaner`.
     frac_noise : float, default=1.0
-        For ``method="confident"``: fraction of the estimated issues flagged.
+        For ``method="confident"``: fraction in ``(0, 1]`` of the estimated
+        issues flagged.
     min_examples_per_class : int, default=1
-        Rows of each class that are never flagged.
+        Rows of each class that are never flagged, ``>= 0``.
     quality_method : str, default="self_confidence"
-        For ``method="confident"``: cleanlab's label-quality score.
+        For ``method="confident"``: cleanlab's label-quality score,
+        ``"self_confidence"``, ``"normalized_margin"`` or
+        ``"confidence_weighted_entropy"``.
     rank_by : {"margin", "loss"}, default="margin"
         For ``method="loss_rank"``: what ranks the samples.
     fraction : float or "auto", default="auto"
-        For ``method="loss_rank"``: share of rows to flag, or ``"auto"``
-        for the mixture cut.
+        For ``method="loss_rank"``: share in ``(0, 1)`` of rows to flag, or
+        ``"auto"`` for the mixture cut.
     threshold : float, default=0.5
-        For ``fraction="auto"``: posterior of the high-loss component
-        above which a row is flagged.
+        For ``fraction="auto"``: posterior in ``(0, 1)`` of the high-loss
+        component above which a row is flagged.
 
     Returns
     -------
@@ -243,6 +267,16 @@ def find_label_issues(
         ``given_label``, ``suggested_label`` (the most probable class),
         ``label_quality`` (in ``[0, 1]``, higher is cleaner) and
         ``is_label_issue``, one row per sample in input order.
+
+    Raises
+    ------
+    ValueError
+        When an option is outside its range (all are checked, whatever the
+        ``method``), ``classes`` is not 1-D, sorted and unique, a label of
+        ``y`` is not in ``classes``, or ``pred_probs`` has the wrong shape or
+        rows that are not probabilities.
+    TypeError
+        When ``classes`` mixes label types (``[0, "a"]``).
 
     See Also
     --------
@@ -263,24 +297,12 @@ def find_label_issues(
     4         cat             dog
     5         dog             cat
     """
-    if method not in {"confident", "loss_rank"}:
-        raise ValueError(f"method must be 'confident' or 'loss_rank'; got {method!r}.")
-    if not (isinstance(threshold, Real) and 0 < threshold < 1):
-        raise ValueError(f"threshold must be a float in (0, 1); got {threshold!r}.")
     index = y.index if isinstance(y, pd.Series) else None
     y_values = column_or_1d(y)
     if classes is None:
         classes, codes = encode_labels(y_values)
     else:
-        classes = np.asarray(classes)
-        if len(np.unique(classes)) != len(classes) or not np.array_equal(
-            np.sort(classes), classes
-        ):
-            raise ValueError(
-                "classes must be sorted and unique, like np.unique(y); got "
-                f"{format_labels(classes)}."
-            )
-        classes, codes = encode_labels(y_values, classes)
+        classes, codes = encode_labels(y_values, _check_classes(classes))
     pred_probs = _check_pred_probs(pred_probs, len(codes), len(classes))
 
     if method == "confident":
@@ -306,22 +328,51 @@ def find_label_issues(
     )
 
 
+def _check_classes(classes) -> np.ndarray:
+    """``classes`` as a 1-D array of one label type, sorted and unique."""
+    # Typed before numpy sees it: np.asarray([0, "a"]) silently makes "0".
+    values = np.asarray(classes, dtype=object)
+    if values.ndim != 1 or any(np.ndim(v) != 0 for v in values):
+        got = f"shape {values.shape}" if values.ndim != 1 else "nested sequences"
+        raise ValueError(
+            f"classes must be 1-D, one label per column of pred_probs; got {got}."
+        )
+    kinds = {type(v.item() if isinstance(v, np.generic) else v) for v in values}
+    if len(kinds) > 1 and not all(
+        issubclass(k, (int, float)) and not issubclass(k, bool) for k in kinds
+    ):
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise TypeError(
+            "classes must all be labels of one comparable type, like those of "
+            f"y; got a mix of {names}: {format_labels(values)}."
+        )
+    if len(values) < 2:
+        raise ValueError(
+            "classes must hold at least 2 labels, one per column of pred_probs; "
+            f"got {format_labels(values)}."
+        )
+
+    classes = np.asarray(classes)
+    if len(np.unique(classes)) != len(classes) or not np.array_equal(
+        np.sort(classes), classes
+    ):
+        raise ValueError(
+            "classes must be sorted and unique, like np.unique(y); got "
+            f"{format_labels(classes)}."
+        )
+    return classes
+
+
 def _loss_rank_from_probs(
     codes, pred_probs, *, rank_by, fraction, threshold, min_examples_per_class
 ):
-    if rank_by not in LOSS_SCORES:
-        raise ValueError(f"rank_by must be 'margin' or 'loss'; got {rank_by!r}.")
     log_proba = np.log(np.clip(pred_probs, _EPS, None))
     badness = loss_rank_badness(codes, log_proba, rank_by)
-    if isinstance(fraction, str) and fraction == "auto":
+    if isinstance(fraction, str):
         mispredicted = pred_probs.argmax(axis=1) != codes
         is_issue = cut_by_mixture(badness, mispredicted, rank_by, threshold)
-    elif isinstance(fraction, Real) and 0 < fraction < 1:
-        is_issue = cut_by_fraction(badness, fraction)
     else:
-        raise ValueError(
-            f"fraction must be a float in (0, 1) or 'auto'; got {fraction!r}."
-        )
+        is_issue = cut_by_fraction(badness, fraction)
     is_issue = keep_per_class(is_issue, badness, codes, min_examples_per_class)
     return is_issue, loss_rank_quality(badness, rank_by)
 

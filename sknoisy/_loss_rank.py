@@ -24,7 +24,12 @@ from ._find_issues import (
     loss_rank_quality,
 )
 from ._find_issues import _check_pred_probs as check_pred_probs
-from ._meta import N_JOBS_CONSTRAINT, accepts_sample_weight, sample_weight_params
+from ._meta import (
+    N_JOBS_CONSTRAINT,
+    NumberInterval,
+    accepts_sample_weight,
+    sample_weight_params,
+)
 
 __all__ = ["LossRankFilter"]
 
@@ -185,10 +190,13 @@ class LossRankFilter(BaseCleaner):
             StrOptions({"auto"}),
         ],
         "rank_by": [StrOptions(LOSS_SCORES)],
-        "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
+        "min_examples_per_class": [NumberInterval(Integral, 0, None, closed="left")],
         "average_epochs": ["boolean"],
-        "fraction": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"})],
-        "threshold": [Interval(Real, 0, 1, closed="neither")],
+        "fraction": [
+            NumberInterval(Real, 0, 1, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "threshold": [NumberInterval(Real, 0, 1, closed="neither")],
         "cv": [None, "cv_object"],
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],

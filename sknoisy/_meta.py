@@ -22,12 +22,24 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "N_JOBS_CONSTRAINT",
+    "NumberInterval",
     "WrappingClassifier",
     "accepts_sample_weight",
     "restore_on_error",
     "row_indexable",
     "sample_weight_params",
 ]
+
+
+class NumberInterval(Interval):
+    """An :class:`Interval` that refuses booleans.
+
+    ``True`` is an ``int`` to Python, so a plain interval takes
+    ``frac_noise=True`` for 1.0; a flag where a number belongs is a mistake.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 # joblib's n_jobs: None, -1 (all cores), -2 (all but one), ... or a positive

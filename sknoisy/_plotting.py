@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+
+from ._stopper import MemorizationStopper
 
 __all__ = ["plot_loss_curves"]
 
@@ -18,6 +22,63 @@ def _import_pyplot():
     return plt
 
 
+def _inner(estimator, attribute: str):
+    """The model ``estimator`` wraps: a Pipeline's last step, or ``attribute``."""
+    if isinstance(estimator, Pipeline):
+        return estimator.steps[-1][1] if estimator.steps else None
+    return getattr(estimator, attribute, None)
+
+
+def _wraps_stopper(estimator, attribute: str) -> bool:
+    """Whether a chain of ``attribute`` (or Pipeline steps) reaches a stopper."""
+    while estimator is not None:
+        if isinstance(estimator, MemorizationStopper):
+            return True
+        estimator = _inner(estimator, attribute)
+    return False
+
+
+def _find_stopper(estimator) -> MemorizationStopper:
+    """The fitted stopper in ``estimator``, itself or the model it wraps."""
+    current, innermost = estimator, estimator
+    while current is not None and not isinstance(current, MemorizationStopper):
+        if not isinstance(current, Pipeline) and not hasattr(current, "estimator_"):
+            # An unfitted cleaner has no estimator_ yet, only its parameter.
+            if _wraps_stopper(getattr(current, "estimator", None), "estimator"):
+                raise NotFittedError(
+                    f"This {type(current).__name__} is not fitted yet, so it "
+                    "holds no fitted MemorizationStopper to plot; call fit first."
+                )
+        innermost, current = current, _inner(current, "estimator_")
+
+    if current is None:
+        wrapped = (
+            f" wrapping {type(innermost).__name__}"
+            if innermost is not estimator
+            else ""
+        )
+        raise TypeError(
+            "plot_loss_curves expects a MemorizationStopper (or a Pipeline / "
+            f"cleaner wrapping one); got {type(estimator).__name__}{wrapped}."
+        )
+    check_is_fitted(current, "history_")
+    return current
+
+
+def _check_ax(ax, plt):
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        return plt.subplots()[1]
+    if not isinstance(ax, Axes):
+        raise TypeError(
+            "ax must be a matplotlib Axes, such as the second value of "
+            f"plt.subplots(), or None for a new figure; got {type(ax).__name__} "
+            f"{ax!r}."
+        )
+    return ax
+
+
 def plot_loss_curves(stopper, ax=None):
     """Plot training and validation loss per epoch, with the stopping point.
 
@@ -28,8 +89,10 @@ def plot_loss_curves(stopper, ax=None):
 
     Parameters
     ----------
-    stopper : MemorizationStopper or Pipeline
-        A fitted stopper, or a fitted Pipeline whose last step is one.
+    stopper : MemorizationStopper, Pipeline or meta-estimator
+        A fitted stopper, a fitted Pipeline whose last step is one, or a
+        fitted meta-estimator such as :class:`ConfidentCleaner` whose
+        ``estimator_`` is one (or, in turn, wraps one).
     ax : matplotlib Axes, default=None
         Where to draw; None draws on a new figure.
 
@@ -42,6 +105,11 @@ def plot_loss_curves(stopper, ax=None):
     ------
     ImportError
         When matplotlib is not installed.
+    TypeError
+        When ``stopper`` holds no MemorizationStopper, or ``ax`` is not a
+        matplotlib Axes.
+    NotFittedError
+        When the stopper, or the estimator wrapping it, is not fitted.
 
     Examples
     --------
@@ -59,12 +127,9 @@ def plot_loss_curves(stopper, ax=None):
     'epoch'
     """
     plt = _import_pyplot()
-    if hasattr(stopper, "steps"):
-        stopper = stopper[-1]
-    check_is_fitted(stopper, "history_")
+    stopper = _find_stopper(stopper)
+    ax = _check_ax(ax, plt)
     history = stopper.history_
-    if ax is None:
-        _, ax = plt.subplots()
 
     ax.plot(history["epoch"], history["train_loss"], marker=".", label="training")
     ax.plot(history["epoch"], history["valid_loss"], marker=".", label="validation")

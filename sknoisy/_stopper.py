@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -27,7 +28,12 @@ from sklearn.utils.validation import (
 )
 
 from ._labels import encode_labels, format_labels, label_repr
-from ._meta import WrappingClassifier, accepts_sample_weight, row_indexable
+from ._meta import (
+    WrappingClassifier,
+    accepts_sample_weight,
+    restore_on_error,
+    row_indexable,
+)
 
 __all__ = ["MemorizationStopper"]
 
@@ -124,6 +130,29 @@ def _join(first: _Part, second: _Part) -> _Part:
         if first.sample_weight is None
         else np.concatenate([first.sample_weight, second.sample_weight]),
     )
+
+
+@contextmanager
+def _blame(what: str):
+    """Prefix an error with the input it is about, keeping the original."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        error = ValueError if isinstance(exc, ValueError) else TypeError
+        raise error(f"{what}: {exc}") from exc
+
+
+def _split_advice(validation_short: bool, training_short: bool) -> str:
+    """What to change when a class is missing from one side of the hold-out."""
+    alternative = "pass validation_data=(X_val, y_val)"
+    if validation_short and training_short:
+        return (
+            "No validation_fraction gives every class a row on both sides; "
+            f"{alternative}."
+        )
+    if validation_short:
+        return f"Use a larger validation_fraction or {alternative}."
+    return f"Use a smaller validation_fraction or {alternative}."
 
 
 class MemorizationStopper(WrappingClassifier):
@@ -329,6 +358,7 @@ class MemorizationStopper(WrappingClassifier):
 
     # ------------------------------------------------------------ public
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Train epoch by epoch, stop on the validation loss, keep the best.
@@ -357,18 +387,20 @@ class MemorizationStopper(WrappingClassifier):
         classes, full = self._validate_training_data(X, y, sample_weight)
         if validation_data is None:
             train, valid = self._hold_out(full, classes)
+            valid_failure = "predict_proba on the rows of X held out for validation"
         else:
             train, valid = (
                 full,
-                self._validate_validation_data(validation_data, classes),
+                self._validate_validation_data(validation_data, classes, full.X),
             )
+            valid_failure = "validation_data: predict_proba on X_val"
 
         if self.refit_full:
             # A hold-out came out of X, so X alone is already every row.
             all_rows = full if validation_data is None else _join(full, valid)
 
         estimator, monitor, accuracies = self._train_with_stopping(
-            train, valid, classes
+            train, valid, classes, valid_failure
         )
         if self.refit_full:
             estimator = self._refit(all_rows, classes, monitor.best_epoch)
@@ -417,9 +449,15 @@ class MemorizationStopper(WrappingClassifier):
     def _validate_training_data(self, X, y, sample_weight):
         # X reaches the wrapped estimator untouched (a DataFrame stays one);
         # only its shape and column names are recorded here.
-        validate_data(self, X, y, skip_check_array=True)
         X = row_indexable(X)
         y = column_or_1d(y, warn=True)
+        if X.shape[:1] == (0,) or len(y) == 0:
+            raise ValueError(
+                f"MemorizationStopper.fit got 0 samples (X has shape "
+                f"{tuple(X.shape)}, y {len(y)} labels); it needs rows of at "
+                "least 2 classes to train and validate on."
+            )
+        validate_data(self, X, y, skip_check_array=True)
         check_consistent_length(X, y)
         classes, _ = encode_labels(y)
         if sample_weight is not None:
@@ -433,6 +471,7 @@ class MemorizationStopper(WrappingClassifier):
         _, codes = encode_labels(data.y, classes)
         n_rows = len(codes)
         n_valid = math.ceil(self.validation_fraction * n_rows)
+        n_train = n_rows - n_valid
         counts = np.bincount(codes, minlength=len(classes))
 
         detail = None
@@ -441,8 +480,14 @@ class MemorizationStopper(WrappingClassifier):
                 f"class {label_repr(classes[k])} has {counts[k]} row"
                 for k in np.flatnonzero(counts < 2)
             )
-        elif len(classes) > min(n_valid, n_rows - n_valid):
+            advice = (
+                "A class needs 2 rows to be on both sides: pass "
+                "validation_data=(X_val, y_val), which leaves every row of X for "
+                "training, or collect more rows of that class."
+            )
+        elif len(classes) > min(n_valid, n_train):
             detail = f"there are {len(classes)} classes"
+            advice = _split_advice(len(classes) > n_valid, len(classes) > n_train)
         else:
             train_idx, valid_idx = train_test_split(
                 np.arange(n_rows),
@@ -451,7 +496,9 @@ class MemorizationStopper(WrappingClassifier):
                 random_state=self.random_state,
             )
             valid_counts = np.bincount(codes[valid_idx], minlength=len(classes))
-            short = np.flatnonzero((valid_counts == 0) | (valid_counts == counts))
+            no_valid = valid_counts == 0
+            no_train = valid_counts == counts
+            short = np.flatnonzero(no_valid | no_train)
             if short.size:
                 detail = "; ".join(
                     f"class {label_repr(classes[k])} has {counts[k]} rows, "
@@ -459,13 +506,13 @@ class MemorizationStopper(WrappingClassifier):
                     f"{counts[k] - valid_counts[k]} for training"
                     for k in short
                 )
+                advice = _split_advice(no_valid.any(), no_train.any())
         if detail is not None:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} holds out "
-                f"{n_valid} of {n_rows} rows, too few to put every class in "
-                f"both the training and the validation part: {detail}. Use a "
-                "larger validation_fraction or pass validation_data=(X_val, "
-                "y_val)."
+                f"{n_valid} of {n_rows} rows given to MemorizationStopper.fit "
+                f"and leaves {n_train} for training; that split cannot put every "
+                f"class in both parts: {detail}. {advice}"
             )
         return self._rows(data, train_idx), self._rows(data, valid_idx)
 
@@ -478,7 +525,7 @@ class MemorizationStopper(WrappingClassifier):
             None if weight is None else weight[indices],
         )
 
-    def _validate_validation_data(self, validation_data, classes) -> _Part:
+    def _validate_validation_data(self, validation_data, classes, X) -> _Part:
         if not isinstance(validation_data, (tuple, list)) or len(
             validation_data
         ) not in (2, 3):
@@ -492,9 +539,27 @@ class MemorizationStopper(WrappingClassifier):
                 )
             )
         X_val, y_val, *rest = validation_data
-        X_val = row_indexable(X_val)
-        y_val = column_or_1d(y_val, warn=True)
-        check_consistent_length(X_val, y_val)
+        with _blame("validation_data"):
+            X_val = row_indexable(X_val)
+            y_val = column_or_1d(y_val, warn=True)
+        n_dim, val_shape = len(X.shape), tuple(X_val.shape)
+        if len(val_shape) != n_dim:
+            hint = (
+                " For a single feature, reshape it: X_val.reshape(-1, 1)."
+                if len(val_shape) == 1 and n_dim == 2
+                else ""
+            )
+            raise ValueError(
+                f"validation_data: X_val must be {n_dim}-D like X, one row per "
+                f"sample (X has shape {tuple(X.shape)}); got shape {val_shape}." + hint
+            )
+        with _blame("validation_data"):
+            check_consistent_length(X_val, y_val)
+        if len(y_val) == 0:
+            raise ValueError(
+                "validation_data has 0 samples; pass at least one row to "
+                "measure the validation loss on, or no validation_data."
+            )
         if _num_features(X_val) != self.n_features_in_:
             raise ValueError(
                 f"validation_data has {_num_features(X_val)} features, but X "
@@ -510,12 +575,15 @@ class MemorizationStopper(WrappingClassifier):
             )
         weight = rest[0] if rest else None
         if weight is not None:
-            weight = _check_sample_weight(
-                weight, np.empty((len(y_val), 0)), ensure_non_negative=True
-            )
+            with _blame("validation_data: sample_weight_val is not valid"):
+                weight = _check_sample_weight(
+                    weight, np.empty((len(y_val), 0)), ensure_non_negative=True
+                )
         return _Part(X_val, y_val, weight)
 
-    def _train_with_stopping(self, train: _Part, valid: _Part, classes):
+    def _train_with_stopping(
+        self, train: _Part, valid: _Part, classes, valid_failure: str
+    ):
         estimator = clone(self.estimator)
         monitor = _EarlyStopping(patience=self.patience, tol=self.tol)
         best_model = None
@@ -524,7 +592,8 @@ class MemorizationStopper(WrappingClassifier):
         for epoch in range(1, self.max_epochs + 1):
             self._one_epoch(estimator, train, classes)
             train_loss = self._loss(estimator, train, classes)[0]
-            valid_loss, valid_accuracy = self._loss(estimator, valid, classes)
+            with _blame(f"{valid_failure} failed"):
+                valid_loss, valid_accuracy = self._loss(estimator, valid, classes)
             accuracies.append(valid_accuracy)
 
             improved = monitor.update(train_loss, valid_loss)

@@ -1,5 +1,6 @@
 """The ``sknoisy`` command line."""
 
+import re
 import subprocess
 import sys
 
@@ -33,6 +34,43 @@ def test_demo_rejects_bad_noise_rate(bad, capsys):
         main(["demo", "--noise-rate", bad])
     assert exit_info.value.code == 2
     assert "--noise-rate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "bad", "message"),
+    [
+        ("--n-jobs", "0", r"--n-jobs: must be a positive count .*-1 for all cores"),
+        ("--n-jobs", "two", r"--n-jobs: not an integer: 'two'"),
+        ("--seeds", "-1", r"--seeds: seeds must be in \[0, 2\*\*32 - 1\]; got -1"),
+        ("--seeds", str(2**32), r"seeds must be in \[0, 2\*\*32 - 1\]; got 4294967296"),
+        ("--seeds", "1.5", r"--seeds: not an integer: '1.5'"),
+    ],
+    ids=["n-jobs-zero", "n-jobs-word", "seed-negative", "seed-too-big", "seed-float"],
+)
+def test_demo_rejects_bad_integer_options(option, bad, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", option, bad])
+    assert exit_info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_demo_passes_valid_n_jobs_and_seeds_on(monkeypatch, capsys):
+    import sknoisy._demo
+
+    received = {}
+
+    def fake_run_demo(noise_rate, noise_kind, seeds, *, progress, n_jobs):
+        received.update(seeds=seeds, n_jobs=n_jobs)
+        return "results"
+
+    monkeypatch.setattr(sknoisy._demo, "run_demo", fake_run_demo)
+    monkeypatch.setattr(sknoisy._demo, "format_demo_table", lambda results: results)
+
+    assert main(["demo", "--n-jobs", "-1", "--seeds", "0", str(2**32 - 1)]) == 0
+    assert received == {"seeds": [0, 2**32 - 1], "n_jobs": -1}
+    assert main(["demo", "--n-jobs", "3"]) == 0
+    assert received["n_jobs"] == 3
+    assert "seed(s) 0" in capsys.readouterr().out
 
 
 def test_demo_rejects_unknown_noise_kind(capsys):

@@ -273,7 +273,7 @@ def test_non_finite_probabilities_are_rejected(value, message):
 def test_unknown_method_is_rejected():
     y, pred_probs = _small_case()
 
-    with pytest.raises(ValueError, match=r"method must be .*; got 'cleanlab'"):
+    with pytest.raises(ValueError, match=r"'method' parameter.*Got 'cleanlab'"):
         find_label_issues(y, pred_probs, method="cleanlab")
 
 
@@ -335,3 +335,98 @@ def test_bad_loss_rank_option_is_rejected(param, value):
     with pytest.raises(ValueError, match=re.escape(param)) as info:
         find_label_issues(y, pred_probs, method="loss_rank", **{param: value})
     assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "valid"),
+    [
+        ("frac_noise", 0, r"\(0.0, 1.0\]"),
+        ("frac_noise", -1, r"\(0.0, 1.0\]"),
+        ("frac_noise", np.nan, r"\(0.0, 1.0\]"),
+        ("frac_noise", 1.5, r"\(0.0, 1.0\]"),
+        ("frac_noise", "half", r"\(0.0, 1.0\]"),
+        ("frac_noise", None, r"\(0.0, 1.0\]"),
+        ("frac_noise", True, r"\(0.0, 1.0\]"),
+        ("min_examples_per_class", -1, r"int in the range \[0, inf\)"),
+        ("min_examples_per_class", 2.5, r"int in the range \[0, inf\)"),
+        ("min_examples_per_class", None, r"int in the range \[0, inf\)"),
+        ("min_examples_per_class", True, r"int in the range \[0, inf\)"),
+        ("filter_by", "typo", "prune_by_noise_rate"),
+        ("quality_method", "typo", "self_confidence"),
+        ("fraction", 0.5j, "auto"),
+        ("threshold", 0.5j, r"\(0.0, 1.0\)"),
+    ],
+    ids=[
+        "frac-noise-zero",
+        "frac-noise-negative",
+        "frac-noise-nan",
+        "frac-noise-big",
+        "frac-noise-string",
+        "frac-noise-none",
+        "frac-noise-bool",
+        "min-examples-negative",
+        "min-examples-float",
+        "min-examples-none",
+        "min-examples-bool",
+        "filter-by",
+        "quality-method",
+        "fraction-complex",
+        "threshold-complex",
+    ],
+)
+@pytest.mark.parametrize("method", ["confident", "loss_rank"])
+def test_bad_option_is_rejected_whatever_the_method(param, value, valid, method):
+    y, pred_probs = _small_case()
+
+    with pytest.raises(ValueError, match=rf"'{param}' parameter") as info:
+        find_label_issues(y, pred_probs, method=method, **{param: value})
+    message = str(info.value)
+    assert f"Got {value!r} instead" in message
+    assert re.search(valid, message), message
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"min_examples_per_class": np.int64(0)}, WRONG_ROWS),
+        ({"frac_noise": np.float32(1.0)}, WRONG_ROWS),
+        ({"filter_by": "both", "quality_method": "normalized_margin"}, WRONG_ROWS),
+    ],
+    ids=["numpy-int", "numpy-float", "other-options"],
+)
+def test_valid_options_of_numpy_types_are_accepted(params, expected):
+    codes, pred_probs = synthetic_probs()
+
+    table = find_label_issues(codes, pred_probs, **params)
+
+    np.testing.assert_array_equal(np.flatnonzero(table["is_label_issue"]), expected)
+
+
+@pytest.mark.parametrize(
+    ("classes", "error", "match"),
+    [
+        (
+            [0, "a"],
+            TypeError,
+            r"one comparable type.*a mix of int, str: \[0, 'a'\]",
+        ),
+        ([[0, 1]], ValueError, r"classes must be 1-D.*got shape \(1, 2\)"),
+        ([[0], [1, 2]], ValueError, r"classes must be 1-D.*got nested sequences"),
+        ([0], ValueError, r"at least 2 labels.*got \[0\]"),
+        ("ab", ValueError, r"'classes' parameter.*array-like. Got 'ab'"),
+    ],
+    ids=["mixed-types", "2-d", "ragged", "one-label", "string"],
+)
+def test_malformed_classes_are_rejected(classes, error, match):
+    y, pred_probs = _small_case()
+
+    with pytest.raises(error, match=match):
+        find_label_issues(y, pred_probs, classes=classes)
+
+
+def test_classes_mixing_ints_and_floats_are_one_type():
+    y, pred_probs = _small_case()
+
+    table = find_label_issues(y, pred_probs, classes=[0, 1.0])
+
+    np.testing.assert_array_equal(table["given_label"], y)

@@ -214,9 +214,40 @@ def test_validation_data_with_weights(iris_scaled):
         ((1, 2, 3, 4), "length 4"),
         ((np.zeros((5, 3)), np.zeros(5)), "3 features, but X has 4"),
         ((np.zeros((2, 4)), np.array([0, 7])), r"never occur in y: \[7\]"),
-        ((np.zeros((2, 4)), np.zeros(3)), "inconsistent numbers of samples"),
+        (
+            (np.zeros((2, 4)), np.zeros(3)),
+            "validation_data: .*inconsistent numbers of samples",
+        ),
+        (
+            (np.zeros(5), np.zeros(5)),
+            r"validation_data: X_val must be 2-D .*got shape \(5,\).*reshape\(-1, 1\)",
+        ),
+        (
+            (np.zeros((5, 4, 1)), np.zeros(5)),
+            r"validation_data: X_val must be 2-D .*got shape \(5, 4, 1\)\.$",
+        ),
+        ((np.zeros((0, 4)), np.zeros(0)), "validation_data has 0 samples"),
+        (
+            (np.zeros((5, 4)), np.zeros(5), np.ones(3)),
+            r"validation_data: sample_weight_val is not valid: .*expected \(5,\)",
+        ),
+        (
+            (np.zeros((5, 4)), np.zeros(5), -np.ones(5)),
+            "validation_data: sample_weight_val is not valid: Negative values",
+        ),
     ],
-    ids=["not-a-tuple", "too-long", "feature-count", "unknown-label", "lengths"],
+    ids=[
+        "not-a-tuple",
+        "too-long",
+        "feature-count",
+        "unknown-label",
+        "lengths",
+        "one-d-X",
+        "three-d-X",
+        "empty",
+        "weight-length",
+        "negative-weight",
+    ],
 )
 def test_bad_validation_data(iris_scaled, validation_data, match):
     X, y = iris_scaled
@@ -225,27 +256,93 @@ def test_bad_validation_data(iris_scaled, validation_data, match):
 
 
 @pytest.mark.parametrize(
-    ("n_rare", "message"),
+    ("n_rare", "validation_fraction", "message", "advice"),
     [
-        (1, "class 'rare' has 1 row"),
-        (3, "class 'rare' has 3 rows, 0 of them for validation and 3 for training"),
+        (1, 0.1, "class 'rare' has 1 row", "A class needs 2 rows"),
+        (
+            3,
+            0.1,
+            "class 'rare' has 3 rows, 0 of them for validation and 3 for training",
+            "Use a larger validation_fraction",
+        ),
+        (
+            2,
+            0.9,
+            "class 'rare' has 2 rows, 2 of them for validation and 0 for training",
+            "Use a smaller validation_fraction",
+        ),
     ],
-    ids=["one-row", "rounded-away"],
+    ids=["one-row", "none-for-validation", "none-for-training"],
 )
-def test_validation_split_too_small_names_the_class(n_rare, message):
+def test_validation_split_too_small_names_the_class(
+    n_rare, validation_fraction, message, advice
+):
     X, y = make_blobs(100, centers=2, random_state=0)
     y = np.where(y == 0, "common", "other").astype(object)
     y[:n_rare] = "rare"
+    stopper = MemorizationStopper(
+        sgd(), validation_fraction=validation_fraction, random_state=0
+    )
     with pytest.raises(ValueError, match=message) as error:
-        MemorizationStopper(sgd(), random_state=0).fit(X, y)
-    assert "larger validation_fraction" in str(error.value)
-    assert "validation_data" in str(error.value)
+        stopper.fit(X, y)
+    assert advice in str(error.value)
+    assert "validation_data=(X_val, y_val)" in str(error.value)
 
 
 def test_validation_fraction_too_small_for_the_classes():
     X, y = make_blobs(20, centers=4, random_state=0)
-    with pytest.raises(ValueError, match="holds out 2 of 20 rows.*4 classes"):
+    with pytest.raises(ValueError, match="holds out 2 of 20 rows.*4 classes") as error:
         MemorizationStopper(sgd()).fit(X, y)
+    assert "Use a larger validation_fraction" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("validation_fraction", "message"),
+    [
+        (0.99, "holds out 20 of 20 rows .*leaves 0 for training"),
+        (0.9, "holds out 18 of 20 rows .*leaves 2 for training"),
+    ],
+    ids=["all-held-out", "too-few-left"],
+)
+def test_validation_fraction_too_large_for_the_classes(validation_fraction, message):
+    X, y = make_blobs(20, centers=4, random_state=0)
+    stopper = MemorizationStopper(sgd(), validation_fraction=validation_fraction)
+    with pytest.raises(ValueError, match=message) as error:
+        stopper.fit(X, y)
+    assert "4 classes. Use a smaller validation_fraction" in str(error.value)
+    assert "larger" not in str(error.value)
+
+
+def test_hold_out_error_counts_the_rows_the_stopper_was_given():
+    X, y = make_blobs(40, centers=2, random_state=0)
+    y[np.flatnonzero(y == 1)[3:]] = 0  # 3 rows of class 1 in 40
+    stopper = MemorizationStopper(sgd(), max_epochs=2, random_state=0)
+    cleaner = ConfidentCleaner(stopper, cv=3)
+
+    # Each cross-validation fold hands the stopper about 26 of the 40 rows.
+    with pytest.raises(ValueError, match=r"of 2\d rows given to MemorizationStopper"):
+        cleaner.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [(np.zeros((0, 2)), np.zeros(0)), ([], []), (np.zeros((0, 2)), [0, 1])],
+    ids=["array", "list", "only-X"],
+)
+def test_empty_training_data_says_0_samples(empty):
+    with pytest.raises(ValueError, match="got 0 samples"):
+        MemorizationStopper(sgd()).fit(*empty)
+
+
+def test_nan_in_validation_data_names_validation_data(iris_scaled):
+    X, y = iris_scaled
+    X_val = X[::5].copy()
+    X_val[0, 0] = np.nan
+    stopper = MemorizationStopper(sgd(), max_epochs=2)
+
+    with pytest.raises(ValueError, match="^validation_data: .*contains NaN") as error:
+        stopper.fit(X, y, validation_data=(X_val, y[::5]))
+    assert "contains NaN" in str(error.value.__cause__)
 
 
 def test_split_is_stratified(iris_scaled):
@@ -582,6 +679,95 @@ def test_plot_loss_curves_needs_a_fitted_stopper():
     pytest.importorskip("matplotlib")
     with pytest.raises(NotFittedError):
         plot_loss_curves(MemorizationStopper(sgd()))
+
+
+@pytest.fixture
+def agg_pyplot():
+    """pyplot on the Agg backend; every figure is closed afterwards."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda stopper: ConfidentCleaner(stopper, cv=3),
+        lambda stopper: ConfidentCleaner(
+            make_pipeline(StandardScaler(), stopper), cv=3
+        ),
+    ],
+    ids=["cleaner", "cleaner-of-pipeline"],
+)
+def test_plot_loss_curves_finds_the_stopper_in_a_cleaner(iris_scaled, agg_pyplot, wrap):
+    X, y = iris_scaled
+    cleaner = wrap(MemorizationStopper(sgd(), max_epochs=3, random_state=0)).fit(X, y)
+    fitted = cleaner.estimator_
+    stopper = fitted[-1] if hasattr(fitted, "steps") else fitted
+
+    ax = plot_loss_curves(cleaner)
+
+    np.testing.assert_array_equal(
+        ax.get_lines()[1].get_ydata(), stopper.history_["valid_loss"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (lambda X, y: tiny_net(max_epochs=2).fit(X, y), "got SmoothedNetClassifier."),
+        (
+            lambda X, y: ConfidentCleaner(tiny_net(max_epochs=2), cv=3).fit(X, y),
+            "got ConfidentCleaner wrapping SmoothedNetClassifier.",
+        ),
+        (lambda X, y: make_pipeline(StandardScaler(), sgd()).fit(X, y), "got Pipeline"),
+        (lambda X, y: "stopper", "got str."),
+    ],
+    ids=["net", "cleaner-of-net", "pipeline-of-sgd", "string"],
+)
+def test_plot_loss_curves_rejects_what_holds_no_stopper(
+    iris_scaled, agg_pyplot, make, shown
+):
+    X, y = iris_scaled
+    with pytest.raises(TypeError, match="expects a MemorizationStopper") as error:
+        plot_loss_curves(make(X, y))
+    assert shown in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("unfitted", "match"),
+    [
+        (
+            make_pipeline(StandardScaler(), MemorizationStopper(sgd())),
+            "MemorizationStopper instance is not fitted",
+        ),
+        (
+            ConfidentCleaner(MemorizationStopper(sgd())),
+            "ConfidentCleaner is not fitted",
+        ),
+        (
+            ConfidentCleaner(
+                make_pipeline(StandardScaler(), MemorizationStopper(sgd()))
+            ),
+            "ConfidentCleaner is not fitted",
+        ),
+    ],
+    ids=["pipeline", "cleaner", "cleaner-of-pipeline"],
+)
+def test_plot_loss_curves_unfitted_wrapper(agg_pyplot, unfitted, match):
+    with pytest.raises(NotFittedError, match=match):
+        plot_loss_curves(unfitted)
+
+
+@pytest.mark.parametrize("ax", ["x", 1, [None]], ids=["string", "int", "list"])
+def test_plot_loss_curves_rejects_what_is_not_axes(iris_scaled, agg_pyplot, ax):
+    X, y = iris_scaled
+    stopper = MemorizationStopper(sgd(), max_epochs=2).fit(X, y)
+    with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes.*got "):
+        plot_loss_curves(stopper, ax=ax)
 
 
 def test_plot_loss_curves_without_matplotlib(monkeypatch):
