@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _helpers import SpyClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -289,30 +290,14 @@ def test_bad_n_jobs_is_refused_before_any_work(Xy, make_cleaner, n_jobs):
 # ------------------------------------------ sample weights through a Pipeline
 
 
-class WeightSpy(ClassifierMixin, BaseEstimator):
-    """LogisticRegression that records the sample weights it was given."""
-
-    def fit(self, X, y, sample_weight=None):
-        self.seen_weight_ = sample_weight
-        self.model_ = LogisticRegression().fit(X, y, sample_weight=sample_weight)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
-
-
 def test_reweight_reaches_the_last_step_of_a_wrapped_pipeline(Xy):
     X, y = Xy
-    pipe = make_pipeline(StandardScaler(), WeightSpy())
+    pipe = make_pipeline(StandardScaler(), SpyClassifier())
     cleaner = ConfidentCleaner(pipe, LogisticRegression(), cv=3, action="reweight").fit(
         X, y
     )
 
-    seen = cleaner.estimator_[-1].seen_weight_
+    seen = cleaner.estimator_[-1].fit_sample_weight_
     issues = cleaner.label_issues_
     expected = np.where(issues["is_label_issue"], issues["label_quality"], 1.0)
     np.testing.assert_allclose(seen, expected)
@@ -321,7 +306,7 @@ def test_reweight_reaches_the_last_step_of_a_wrapped_pipeline(Xy):
 def test_user_weights_reach_a_pipeline_detector(Xy):
     X, y = Xy
     weight = np.linspace(0.5, 2.0, len(y))
-    detector = make_pipeline(StandardScaler(), WeightSpy())
+    detector = make_pipeline(StandardScaler(), SpyClassifier())
     cleaner = ConfidentCleaner(LogisticRegression(), detector, cv=3)
     cleaner.fit(X, y, sample_weight=weight)
     assert cleaner.label_issues_.shape == (len(y), 4)

@@ -8,6 +8,14 @@ import pandas as pd
 import pytest
 import scipy.sparse
 import torch
+from _helpers import (
+    COLUMNS,
+    ClaimedClassModel,
+    SpyClassifier,
+    class_c_claimed_as_a,
+    logreg,
+    tiny_net,
+)
 from imblearn.pipeline import Pipeline as ImbPipeline
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
@@ -29,47 +37,7 @@ from sknoisy import (
     inject_label_noise,
 )
 
-COLUMNS = ["given_label", "suggested_label", "label_quality", "is_label_issue"]
-
-
-def tiny_net(**params):
-    """A network small and short enough for many fits per test."""
-    params = {
-        "hidden_layer_sizes": (32,),
-        "max_epochs": 20,
-        "random_state": 0,
-        **params,
-    }
-    return SmoothedNetClassifier(**params)
-
-
-def logreg():
-    return LogisticRegression(max_iter=1000)
-
-
 # ----------------------------------------------------------------- helpers
-
-
-class SpyClassifier(ClassifierMixin, BaseEstimator):
-    """Logistic regression that keeps what ``fit`` received."""
-
-    def __init__(self, C=1.0):
-        self.C = C
-
-    def fit(self, X, y, sample_weight=None):
-        self.fit_X_ = X
-        self.fit_y_ = np.asarray(y)
-        self.fit_sample_weight_ = sample_weight
-        self.model_ = LogisticRegression(C=self.C, max_iter=1000)
-        self.model_.fit(X, y, sample_weight=sample_weight)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
 
 
 # Training row ids seen by every GroupSpyDetector.fit, in call order. Only
@@ -92,23 +60,6 @@ class GroupSpyDetector(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return self.model_.predict_proba(np.asarray(X)[:, 1:])
-
-
-class ClaimedClassDetector(ClassifierMixin, BaseEstimator):
-    """Adversarial detector: column 0 of X says which class code to believe."""
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict_proba(self, X):
-        claimed = np.asarray(X)[:, 0].astype(int)
-        proba = np.full((len(claimed), len(self.classes_)), 0.05)
-        proba[np.arange(len(claimed)), claimed] = 1.0
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
 class CountingLinear(nn.Linear):
@@ -669,9 +620,9 @@ def _too_few_rows(labels):
 
 def _whole_class_flagged(labels):
     """The adversarial detector flags all 20 rows of class ``labels[2]``."""
-    X, y = _class_c_claimed_as_a()
+    X, y = class_c_claimed_as_a()
     cleaner = ConfidentCleaner(
-        logreg(), detector=ClaimedClassDetector(), filter_by="predicted_neq_given"
+        logreg(), detector=ClaimedClassModel(), filter_by="predicted_neq_given"
     )
     codes = np.searchsorted(["a", "b", "c"], y)
     return cleaner, X, labels[codes], "(all 20 rows flagged)"
@@ -719,18 +670,10 @@ def test_bad_parameter_is_rejected(noisy_blobs, param, value):
         cleaner.find_label_issues(X, y)
 
 
-def _class_c_claimed_as_a():
-    """Rows of class 'c' whose detector is sure they are class 'a'."""
-    codes = np.repeat([0, 1, 2], 20)
-    claimed = np.where(codes == 2, 0, codes)
-    X = np.column_stack([claimed, np.random.RandomState(0).normal(size=60)])
-    return X, np.array(["a", "b", "c"])[codes]
-
-
 def test_drop_refuses_to_remove_a_whole_class():
-    X, y = _class_c_claimed_as_a()
+    X, y = class_c_claimed_as_a()
     cleaner = ConfidentCleaner(
-        logreg(), detector=ClaimedClassDetector(), filter_by="predicted_neq_given"
+        logreg(), detector=ClaimedClassModel(), filter_by="predicted_neq_given"
     )
 
     with pytest.raises(ValueError, match=r"'c'.*all 20 rows") as info:
@@ -740,10 +683,10 @@ def test_drop_refuses_to_remove_a_whole_class():
 
 
 def test_relabel_emptying_a_class_is_refused_naming_it():
-    X, y = _class_c_claimed_as_a()
+    X, y = class_c_claimed_as_a()
     cleaner = ConfidentCleaner(
         logreg(),
-        detector=ClaimedClassDetector(),
+        detector=ClaimedClassModel(),
         filter_by="predicted_neq_given",
         action="relabel",
     )

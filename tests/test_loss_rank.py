@@ -6,9 +6,17 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import (
+    COLUMNS,
+    ClaimedClassModel,
+    SpyClassifier,
+    class_c_claimed_as_a,
+    logreg,
+    tiny_net,
+)
 from imblearn.pipeline import Pipeline as ImbPipeline
 from scipy.stats import spearmanr
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_predict
@@ -26,76 +34,12 @@ from sknoisy import (
     inject_label_noise,
 )
 
-COLUMNS = ["given_label", "suggested_label", "label_quality", "is_label_issue"]
-
-
-def tiny_net(**params):
-    """A network small and short enough for many fits per test."""
-    params = {
-        "hidden_layer_sizes": (32,),
-        "max_epochs": 20,
-        "random_state": 0,
-        **params,
-    }
-    return SmoothedNetClassifier(**params)
-
-
-def logreg():
-    return LogisticRegression(max_iter=1000)
-
 
 def n_flagged(table):
     return int(table["is_label_issue"].sum())
 
 
 # ----------------------------------------------------------------- helpers
-
-
-class SpyClassifier(ClassifierMixin, BaseEstimator):
-    """Logistic regression that remembers what its ``fit`` was given."""
-
-    def __init__(self, C=1.0):
-        self.C = C
-
-    def fit(self, X, y, sample_weight=None):
-        self.fit_X_ = np.asarray(X)
-        self.fit_y_ = np.asarray(y)
-        self.fit_sample_weight_ = sample_weight
-        self.model_ = LogisticRegression(C=self.C, max_iter=1000)
-        self.model_.fit(X, y, sample_weight=sample_weight)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
-
-
-class ClaimedClassRanker(ClassifierMixin, BaseEstimator):
-    """Adversarial ranker: column 0 of X is the class code it is sure of."""
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict_proba(self, X):
-        claimed = np.asarray(X)[:, 0].astype(int)
-        proba = np.full((len(claimed), len(self.classes_)), 0.05)
-        proba[np.arange(len(claimed)), claimed] = 1.0
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-def _class_c_claimed_as_a():
-    """60 rows, 20 per class; the ranker is sure every 'c' row is an 'a'."""
-    codes = np.repeat([0, 1, 2], 20)
-    claimed = np.where(codes == 2, 0, codes)
-    X = np.column_stack([claimed, np.random.RandomState(0).normal(size=60)])
-    return X, np.array(["a", "b", "c"])[codes]
 
 
 @pytest.fixture
@@ -464,9 +408,9 @@ def test_grid_search_over_fraction_and_action(noisy_blobs):
 
 
 def test_min_examples_per_class_keeps_the_least_suspicious_rows():
-    X, y = _class_c_claimed_as_a()
+    X, y = class_c_claimed_as_a()
     cleaner = LossRankFilter(
-        logreg(), ClaimedClassRanker(), fraction=1 / 3, min_examples_per_class=3
+        logreg(), ClaimedClassModel(), fraction=1 / 3, min_examples_per_class=3
     )
 
     issues = cleaner.find_label_issues(X, y)
@@ -477,12 +421,12 @@ def test_min_examples_per_class_keeps_the_least_suspicious_rows():
 
 @pytest.mark.parametrize("action", ["drop", "relabel"])
 def test_emptying_a_class_is_refused_naming_it(action):
-    X, y = _class_c_claimed_as_a()
+    X, y = class_c_claimed_as_a()
     # min_examples_per_class=0 lets the cut take a whole class; the action
     # must then refuse rather than fit a model that cannot predict it.
     cleaner = LossRankFilter(
         logreg(),
-        ClaimedClassRanker(),
+        ClaimedClassModel(),
         fraction=1 / 3,
         action=action,
         min_examples_per_class=0,
