@@ -16,6 +16,7 @@ from ._cleaner_base import (
     _TrainingData,
 )
 from ._find_issues import (
+    _EPS,
     LOSS_SCORES,
     cut_by_fraction,
     cut_by_mixture,
@@ -32,10 +33,6 @@ from ._meta import (
 )
 
 __all__ = ["LossRankFilter"]
-
-# Probabilities are clipped before logs so that a confident wrong
-# prediction has a large but finite loss.
-_EPS = 1e-12
 
 
 class LossRankFilter(BaseCleaner):
@@ -327,7 +324,8 @@ def _learns_in_epochs(estimator) -> bool:
     return hasattr(estimator, "partial_fit")
 
 
-def _log_proba(estimator, X, n_classes: int) -> np.ndarray:
+def _log_proba(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked ``(log_proba, proba)``; logs clipped so every loss is finite."""
     if hasattr(estimator, "predict_log_proba"):
         # Some rankers take log(predict_proba) and warn on exact zeros; the
         # logs are clipped below.
@@ -345,7 +343,7 @@ def _log_proba(estimator, X, n_classes: int) -> np.ndarray:
             f"The ranker {type(estimator).__name__} returned unusable "
             f"probabilities (every class must be in the rows it trains on): {exc}"
         ) from exc
-    return np.maximum(log_proba, np.log(_EPS))
+    return np.maximum(log_proba, np.log(_EPS)), proba
 
 
 def _warm_up_and_score(
@@ -384,9 +382,9 @@ def _warm_up_and_score(
     n_rounds = n_epochs if learns_in_epochs else 1
     for _ in range(n_rounds):
         train_step(X_train, codes_train, **fit_params)
-        log_proba = _log_proba(ranker, X_test, n_classes)
+        log_proba, proba = _log_proba(ranker, X_test, n_classes)
         badness = loss_rank_badness(codes_test, log_proba, rank_by)
         badness_sum = badness_sum + badness if average_epochs else badness
-        proba_sum += np.exp(log_proba)
+        proba_sum += proba
     mean_badness = badness_sum / n_rounds if average_epochs else badness_sum
     return mean_badness, proba_sum / n_rounds

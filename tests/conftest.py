@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, load_iris, make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from sknoisy import inject_label_noise
@@ -22,14 +22,19 @@ def one_torch_thread():
     torch.set_num_threads(n_threads)
 
 
-@pytest.fixture(scope="session")
-def digits_scaled():
-    """Digits (1797 x 64, 10 classes), standardised; read-only arrays."""
-    X, y = load_digits(return_X_y=True)
+def _standardised_read_only(load):
+    """``(X, y)`` of a bundled data set, X standardised, both read-only."""
+    X, y = load(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     X.flags.writeable = False
     y.flags.writeable = False
     return X, y
+
+
+@pytest.fixture(scope="session")
+def digits_scaled():
+    """Digits (1797 x 64, 10 classes), standardised; read-only arrays."""
+    return _standardised_read_only(load_digits)
 
 
 @pytest.fixture
@@ -46,10 +51,4 @@ def noisy_blobs():
 @pytest.fixture(scope="session")
 def iris_scaled():
     """Iris (150 x 4, 3 classes labelled 0..2), standardised; read-only arrays."""
-    from sklearn.datasets import load_iris
-
-    X, y = load_iris(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    X.flags.writeable = False
-    y.flags.writeable = False
-    return X, y
+    return _standardised_read_only(load_iris)
