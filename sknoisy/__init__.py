@@ -8,6 +8,7 @@ from ._net import MLPModule, SmoothedNetClassifier
 from ._noise import inject_label_noise
 from ._plotting import plot_loss_curves
 from ._stopper import MemorizationStopper
+from ._trusted import trusted_scorer
 from ._warnings import SknoisyWarning
 
 __version__ = "0.1.0"
@@ -23,4 +24,5 @@ __all__ = [
     "find_label_issues",
     "inject_label_noise",
     "plot_loss_curves",
+    "trusted_scorer",
 ]

@@ -38,11 +38,13 @@ from ._labels import (
 )
 from ._meta import (
     WrappingClassifier,
+    accepts_param,
     accepts_sample_weight,
+    param_kwargs,
     restore_on_error,
     row_indexable,
-    sample_weight_params,
 )
+from ._trusted import check_trusted
 
 __all__ = ["BaseCleaner"]
 
@@ -58,6 +60,7 @@ class _TrainingData:
     sample_weight: np.ndarray | None
     index: pd.Index
     label_dtype: object = None
+    trusted: np.ndarray | None = None
 
 
 @dataclass
@@ -87,11 +90,14 @@ class BaseCleaner(WrappingClassifier):
         "action": [StrOptions({"drop", "relabel", "reweight"})],
     }
 
+    # A trusted mask given to a search is meant for every step that uses it.
+    __metadata_request__fit = {"trusted": True}
+
     # ------------------------------------------------------------ public
 
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, trusted=None):
         """Find label issues, apply ``action`` and fit ``estimator_``.
 
         Parameters
@@ -106,26 +112,41 @@ class BaseCleaner(WrappingClassifier):
             their weight with them.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter.
+        trusted : array-like of bool of shape (n_samples,), default=None
+            True for rows whose label a person checked: they are never
+            flagged, so never dropped, relabelled or down-weighted. The
+            final estimator gets the mask of the rows it is fitted on when its
+            ``fit`` takes ``trusted`` (as :class:`SmoothedNetClassifier` does,
+            to fine-tune on them).
 
         Returns
         -------
         self : object
             The fitted cleaner.
         """
-        data = self._validate_training_data(X, y, sample_weight)
+        data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         issues, learned = self._label_issue_table(data, groups)
         X_new, y_new, weight_new = self._apply_action(data, issues)
 
         estimator = clone(self.estimator)
         if weight_new is not None:
             self._require_sample_weight(estimator)
-        estimator.fit(X_new, y_new, **sample_weight_params(estimator, weight_new))
+        trusted_new = None
+        if data.trusted is not None and accepts_param(
+            estimator, "trusted", kwargs=False
+        ):
+            trusted_new = data.trusted[self._kept_rows(data, issues)]
+        estimator.fit(
+            X_new,
+            y_new,
+            **param_kwargs(estimator, sample_weight=weight_new, trusted=trusted_new),
+        )
 
         self._set_detection(data, issues, learned)
         self.estimator_ = estimator
         return self
 
-    def find_label_issues(self, X, y, sample_weight=None, groups=None):
+    def find_label_issues(self, X, y, sample_weight=None, groups=None, trusted=None):
         """Score every sample and return the label-issue table; fit nothing.
 
         The entry point for human review: sort the table by
@@ -142,6 +163,9 @@ class BaseCleaner(WrappingClassifier):
             Sample weights for the detection model.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter.
+        trusted : array-like of bool of shape (n_samples,), default=None
+            True for rows whose label a person checked: they are never
+            flagged, so never dropped, relabelled or down-weighted.
 
         Returns
         -------
@@ -151,11 +175,13 @@ class BaseCleaner(WrappingClassifier):
             ``[0, 1]``, higher is cleaner) and ``is_label_issue``.
         """
         self._validate_params()
-        data = self._validate_training_data(X, y, sample_weight, reset=False)
+        data = self._validate_training_data(
+            X, y, sample_weight, reset=False, trusted=trusted
+        )
         return self._label_issue_table(data, groups)[0]
 
     @restore_on_error
-    def fit_resample(self, X, y, sample_weight=None, groups=None):
+    def fit_resample(self, X, y, sample_weight=None, groups=None, trusted=None):
         """Return the cleaned training set (imbalanced-learn's sampler API).
 
         With ``action="drop"`` the suspect rows are removed; with
@@ -173,6 +199,9 @@ class BaseCleaner(WrappingClassifier):
             Sample weights for the detection model.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter.
+        trusted : array-like of bool of shape (n_samples,), default=None
+            True for rows whose label a person checked: they are never
+            flagged, so never dropped, relabelled or down-weighted.
 
         Returns
         -------
@@ -187,7 +216,7 @@ class BaseCleaner(WrappingClassifier):
                 "fit_resample returns rows, not weights, so it cannot apply "
                 "action='reweight'; use action='drop' or 'relabel', or call fit."
             )
-        data = self._validate_training_data(X, y, sample_weight)
+        data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         issues, learned = self._label_issue_table(data, groups)
         X_new, y_new, _ = self._apply_action(data, issues)
         self._set_detection(data, issues, learned)
@@ -198,7 +227,7 @@ class BaseCleaner(WrappingClassifier):
 
     # ------------------------------------------------------------ steps
 
-    def _validate_training_data(self, X, y, sample_weight, *, reset=True):
+    def _validate_training_data(self, X, y, sample_weight, *, reset=True, trusted=None):
         # X goes to the wrapped estimators untouched (a DataFrame stays one,
         # for their column transformers); only its shape and names are noted.
         if reset:
@@ -224,6 +253,7 @@ class BaseCleaner(WrappingClassifier):
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty((len(codes), 0)), ensure_non_negative=True
             )
+        trusted = check_trusted(trusted, len(codes), who=type(self).__name__)
         return _TrainingData(
             X=X,
             y=y_values,
@@ -232,17 +262,23 @@ class BaseCleaner(WrappingClassifier):
             sample_weight=sample_weight,
             index=index if index is not None else pd.RangeIndex(len(codes)),
             label_dtype=label_dtype,
+            trusted=trusted,
         )
 
     def _label_issue_table(self, data: _TrainingData, groups):
         """Return the label-issue table and the detector's extra learned state."""
         found = self._find_label_issues(data, groups)
+        is_issue, suggested = found.is_label_issue, found.suggested_codes
+        if data.trusted is not None:
+            # A person checked these labels: the detector's doubt is overruled.
+            is_issue = is_issue & ~data.trusted
+            suggested = np.where(data.trusted, data.codes, suggested)
         table = label_issue_table(
             data.classes,
             data.codes,
-            found.suggested_codes,
+            suggested,
             found.label_quality,
-            found.is_label_issue,
+            is_issue,
             data.index,
         )
         if data.label_dtype is not None:

@@ -24,7 +24,9 @@ __all__ = [
     "N_JOBS_CONSTRAINT",
     "NumberInterval",
     "WrappingClassifier",
+    "accepts_param",
     "accepts_sample_weight",
+    "param_kwargs",
     "restore_on_error",
     "row_indexable",
     "sample_weight_params",
@@ -72,23 +74,44 @@ def restore_on_error(method):
     return wrapper
 
 
-def accepts_sample_weight(estimator, method: str = "fit") -> bool:
-    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``).
+def accepts_param(estimator, name: str, method: str = "fit", *, kwargs=True) -> bool:
+    """Whether ``estimator.<method>`` takes the keyword ``name``.
 
-    A Pipeline's ``fit(**params)`` takes weights only as
-    ``<last step>__sample_weight``; it counts as accepting them when its last
-    step does (see :func:`sample_weight_params`).
+    With ``kwargs=True`` a ``**kwargs`` catch-all counts as taking it. A
+    Pipeline's ``fit(**params)`` takes such a value only as
+    ``<last step>__<name>``; it counts as accepting it when its last step does
+    (see :func:`param_kwargs`).
     """
     if isinstance(estimator, Pipeline):
         last = estimator.steps[-1][1]
-        return last not in (None, "passthrough") and accepts_sample_weight(last, method)
+        return last not in (None, "passthrough") and accepts_param(
+            last, name, method, kwargs=kwargs
+        )
     try:
         params = inspect.signature(getattr(estimator, method)).parameters
     except (AttributeError, TypeError, ValueError):
         return False
-    return "sample_weight" in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    return name in params or (
+        kwargs and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     )
+
+
+def param_kwargs(estimator, **values) -> dict:
+    """Keyword arguments that hand ``values`` to ``estimator.fit``.
+
+    Values that are ``None`` are left out; for a Pipeline each name becomes
+    ``<last step>__<name>``. Check :func:`accepts_param` first: this does not.
+    """
+    values = {name: value for name, value in values.items() if value is not None}
+    if isinstance(estimator, Pipeline):
+        step = estimator.steps[-1][0]
+        return {f"{step}__{name}": value for name, value in values.items()}
+    return values
+
+
+def accepts_sample_weight(estimator, method: str = "fit") -> bool:
+    """Whether ``estimator.<method>`` takes ``sample_weight`` (or ``**kwargs``)."""
+    return accepts_param(estimator, "sample_weight", method)
 
 
 def sample_weight_params(estimator, sample_weight, method: str = "fit") -> dict:
@@ -98,11 +121,7 @@ def sample_weight_params(estimator, sample_weight, method: str = "fit") -> dict:
     Pipeline (its last step gets them). Call :func:`accepts_sample_weight`
     first: this does not check.
     """
-    if sample_weight is None:
-        return {}
-    if isinstance(estimator, Pipeline):
-        return {f"{estimator.steps[-1][0]}__sample_weight": sample_weight}
-    return {"sample_weight": sample_weight}
+    return param_kwargs(estimator, sample_weight=sample_weight)
 
 
 def row_indexable(X):

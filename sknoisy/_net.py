@@ -9,7 +9,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -22,7 +28,7 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from ._labels import as_label_array, encode_labels, format_labels
-from ._losses import LOSSES
+from ._losses import LOSSES, make_loss
 from ._meta import restore_on_error
 from ._torch_data import (
     BatchLoader,
@@ -31,6 +37,7 @@ from ._torch_data import (
     check_float32_range,
     check_numeric_columns,
 )
+from ._trusted import check_trusted
 from ._warnings import SknoisyWarning
 
 __all__ = ["SmoothedNetClassifier", "MLPModule"]
@@ -124,7 +131,9 @@ class _WeightedNet(NeuralNet):
         self.notify("on_train_end", X=dataset, y=None)
 
 
-class SmoothedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
+class SmoothedNetClassifier(
+    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Neural network classifier with label smoothing, trained with skorch.
 
     A multi-layer perceptron (or any torch module) behind scikit-learn's
@@ -151,8 +160,31 @@ class SmoothedNetClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     label_smoothing : float, default=0.0
         Mass in ``[0, 1)`` taken from the given label and spread uniformly
         over all classes in the training target.
-    loss : {"cross_entropy"}, default="cross_entropy"
-        Training loss, computed per sample so ``sample_weight`` applies.
+    loss : {"cross_entropy", "generalized_cross_entropy", \
+"symmetric_cross_entropy", "soft_bootstrap", "hard_bootstrap"}, \
+default="cross_entropy"
+        Training loss, computed per sample so ``sample_weight`` applies. The
+        last four are robust to wrong labels; see Notes. Each is computed
+        against the smoothed target, so ``label_smoothing`` combines with
+        all of them.
+    gce_q : float, default=0.7
+        Exponent in ``(0, 1]`` of ``"generalized_cross_entropy"``: near 0 it
+        behaves like cross-entropy, at 1 like the mean absolute error.
+    sce_alpha : float, default=0.1
+        Weight of the cross-entropy term of ``"symmetric_cross_entropy"``.
+    sce_beta : float, default=1.0
+        Weight of the reverse cross-entropy term of
+        ``"symmetric_cross_entropy"``.
+    bootstrap_beta : float or None, default=None
+        Weight in ``[0, 1]`` of the given label in the bootstrapping target
+        (the rest goes to the network's own prediction); ``None`` uses 0.95
+        for ``"soft_bootstrap"`` and 0.8 for ``"hard_bootstrap"``.
+    finetune_epochs : int, default=20
+        Epochs of fine-tuning on the trusted rows, after the main training,
+        when ``fit`` gets a ``trusted`` mask (and in :meth:`fine_tune`);
+        ``0`` turns fine-tuning off.
+    finetune_lr : float or None, default=None
+        Learning rate of fine-tuning; ``None`` uses ``lr``.
     module : callable, torch.nn.Module or None, default=None
         Custom network. A callable (such as an ``nn.Module`` subclass) is
         called as ``module(n_features, n_classes)``; an ``nn.Module``
@@ -198,7 +230,9 @@ default="adam"
     n_epochs_ : int
         Epochs trained so far (fit resets it, partial_fit adds one).
     loss_curve_ : list of float
-        Mean training loss of each epoch.
+        Mean training loss of each epoch, fine-tuning epochs included.
+    n_finetune_epochs_ : int
+        Epochs of fine-tuning on trusted rows in the last fit (0 without).
 
     See Also
     --------
@@ -214,6 +248,21 @@ default="adam"
     correction under symmetric label noise [2]_. It helps most with a few
     per cent of wrong labels; with many more, clean the data first.
 
+    The robust losses bound how much a wrong label can pull. Generalized
+    cross-entropy :math:`(1 - p_y^q)/q` interpolates between cross-entropy
+    and the mean absolute error [3]_. Symmetric cross-entropy adds to a
+    down-weighted cross-entropy the reverse cross-entropy
+    :math:`-\\sum_k p_k \\log t_k`, with :math:`\\log 0` replaced by -4
+    [4]_. Bootstrapping trains against a mix of the given label and the
+    network's own (soft) or most likely (hard) prediction [5]_. They are
+    slower to fit than cross-entropy, so they may need more epochs or a
+    larger ``lr``.
+
+    With ``trusted`` given, :meth:`fit` trains on every row as usual and
+    then continues for ``finetune_epochs`` on the trusted rows alone: the
+    pre-train on noisy data, fine-tune on checked data recipe. Every class
+    needs at least one trusted row.
+
     Predictions are computed in float32 by the network and returned as
     float64 probabilities that sum to one.
 
@@ -223,6 +272,13 @@ default="adam"
        "Rethinking the Inception Architecture for Computer Vision", CVPR 2016.
     .. [2] M. Lukasik, S. Bhojanapalli, A. K. Menon and S. Kumar, "Does label
        smoothing mitigate label noise?", ICML 2020.
+    .. [3] Z. Zhang and M. R. Sabuncu, "Generalized Cross Entropy Loss for
+       Training Deep Neural Networks with Noisy Labels", NeurIPS 2018.
+    .. [4] Y. Wang, X. Ma, Z. Chen, Y. Luo, J. Yi and J. Bailey, "Symmetric
+       Cross Entropy for Robust Learning with Noisy Labels", ICCV 2019.
+    .. [5] S. Reed, H. Lee, D. Anguelov, C. Szegedy, D. Erhan and
+       A. Rabinovich, "Training Deep Neural Networks on Noisy Labels with
+       Bootstrapping", ICLR 2015 workshop.
 
     Examples
     --------
@@ -237,7 +293,21 @@ default="adam"
     array([1., 1.])
     >>> net.score(X, y) > 0.9
     True
+
+    A robust loss, and fine-tuning on rows a person checked:
+
+    >>> import numpy as np
+    >>> trusted = np.zeros(len(y), dtype=bool)
+    >>> trusted[::10] = True
+    >>> net = SmoothedNetClassifier(loss="generalized_cross_entropy", lr=0.01,
+    ...                             max_epochs=50, random_state=0)
+    >>> net.fit(X, y, trusted=trusted).n_finetune_epochs_
+    20
     """
+
+    # ``trusted`` is requested by default under metadata routing: a mask
+    # passed to a search is meant for every step that can use it.
+    __metadata_request__fit = {"trusted": True}
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -248,6 +318,12 @@ default="adam"
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
+        "gce_q": [Interval(Real, 0, 1, closed="right")],
+        "sce_alpha": [Interval(Real, 0, None, closed="left")],
+        "sce_beta": [Interval(Real, 0, None, closed="left")],
+        "bootstrap_beta": [None, Interval(Real, 0, 1, closed="both")],
+        "finetune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "finetune_lr": [None, Interval(Real, 0, None, closed="neither")],
         "module": [None, callable],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), callable],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -267,6 +343,12 @@ default="adam"
         dropout=0.0,
         label_smoothing=0.0,
         loss="cross_entropy",
+        gce_q=0.7,
+        sce_alpha=0.1,
+        sce_beta=1.0,
+        bootstrap_beta=None,
+        finetune_epochs=20,
+        finetune_lr=None,
         module=None,
         optimizer="adam",
         lr=1e-3,
@@ -282,6 +364,12 @@ default="adam"
         self.dropout = dropout
         self.label_smoothing = label_smoothing
         self.loss = loss
+        self.gce_q = gce_q
+        self.sce_alpha = sce_alpha
+        self.sce_beta = sce_beta
+        self.bootstrap_beta = bootstrap_beta
+        self.finetune_epochs = finetune_epochs
+        self.finetune_lr = finetune_lr
         self.module = module
         self.optimizer = optimizer
         self.lr = lr
@@ -296,8 +384,11 @@ default="adam"
 
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, trusted=None):
         """Train a freshly initialised network for ``max_epochs`` epochs.
+
+        With ``trusted``, training then goes on for ``finetune_epochs`` on
+        the trusted rows alone (see :meth:`fine_tune`).
 
         Parameters
         ----------
@@ -308,6 +399,9 @@ default="adam"
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss; rescaled to mean
             one, so only the ratios matter.
+        trusted : array-like of bool of shape (n_samples,), default=None
+            True for the rows whose label a person checked. Every class needs
+            at least one. Requested by default under metadata routing.
 
         Returns
         -------
@@ -317,10 +411,81 @@ default="adam"
         X, y = self._validate_xy(X, y, reset=True)
         classes, codes = encode_labels(y)
         weight = self._check_sample_weight(sample_weight, X)
+        finetuning = self.finetune_epochs > 0
+        trusted = check_trusted(
+            trusted,
+            len(codes),
+            codes=codes if finetuning else None,
+            classes=classes if finetuning else None,
+            who=type(self).__name__,
+        )
 
         state = self._new_training_state(X, classes)
         self._run_epochs(state, X, codes, weight, self.max_epochs)
+        n_finetune = 0
+        if trusted is not None and finetuning:
+            n_finetune = self._fine_tune_state(
+                state,
+                X[trusted],
+                codes[trusted],
+                None if weight is None else self._rescale(weight[trusted]),
+            )
         self._set_fitted(state, classes)
+        self.n_finetune_epochs_ = n_finetune
+        return self
+
+    @restore_on_error
+    def fine_tune(self, X, y, sample_weight=None):
+        """Go on training the fitted network on rows whose labels are trusted.
+
+        Runs ``finetune_epochs`` epochs over ``X`` alone at learning rate
+        ``finetune_lr`` (``lr`` when None), keeping the optimiser's state:
+        the second half of pre-training on a large noisy set and
+        fine-tuning on a small checked one. ``fit(X, y, trusted=mask)`` does
+        both in one call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features of the trusted rows.
+        y : array-like of shape (n_samples,)
+            Their checked labels, each one of ``classes_``; every class must
+            appear, or the network would learn to forget the missing ones.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss, rescaled to mean one.
+
+        Returns
+        -------
+        self : SmoothedNetClassifier
+            The fine-tuned classifier.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknoisy import SmoothedNetClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> net = SmoothedNetClassifier(max_epochs=5, finetune_epochs=3,
+        ...                             random_state=0).fit(X, y)
+        >>> net.fine_tune(X[::5], y[::5]).n_epochs_
+        8
+        """
+        check_is_fitted(self)
+        self._validate_params()
+        X, y = self._validate_xy(X, y, reset=False)
+        _, codes = encode_labels(y, self.classes_)
+        check_trusted(
+            np.ones(len(codes), dtype=bool),
+            len(codes),
+            codes=codes,
+            classes=self.classes_,
+            who=f"{type(self).__name__}.fine_tune",
+        )
+        weight = self._check_sample_weight(sample_weight, X)
+
+        state = self._training_state()
+        n_finetune = self._fine_tune_state(state, X, codes, weight)
+        self._set_fitted(state, self.classes_)
+        self.n_finetune_epochs_ = n_finetune
         return self
 
     @restore_on_error
@@ -473,19 +638,14 @@ default="adam"
 
         Returns
         -------
-        embedding : ndarray of shape (n_samples, n_hidden)
-            float32 activations.
+        embedding : ndarray or DataFrame of shape (n_samples, n_hidden)
+            float32 activations; a DataFrame with columns
+            ``smoothednetclassifier0, ...`` after
+            ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
-        module = self.net_.module_
-        last_linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
-        if not last_linear:
-            raise AttributeError(
-                "transform needs a module with an nn.Linear output layer; "
-                f"{type(module).__name__} has none."
-            )
         captured = []
-        hook = last_linear[-1].register_forward_pre_hook(
+        hook = self._output_layer().register_forward_pre_hook(
             lambda _module, inputs: captured.append(inputs[0].detach().cpu())
         )
         try:
@@ -493,6 +653,22 @@ default="adam"
         finally:
             hook.remove()
         return torch.cat(captured).numpy()
+
+    @property
+    def _n_features_out(self) -> int:
+        # Read by get_feature_names_out: one name per embedding dimension.
+        check_is_fitted(self)
+        return self._output_layer().in_features
+
+    def _output_layer(self) -> nn.Linear:
+        module = self.net_.module_
+        linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
+        if not linear:
+            raise AttributeError(
+                "transform needs a module with an nn.Linear output layer; "
+                f"{type(module).__name__} has none."
+            )
+        return linear[-1]
 
     # ------------------------------------------------------------ helpers
 
@@ -515,6 +691,10 @@ default="adam"
         weight = _check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True
         )
+        return self._rescale(weight)
+
+    @staticmethod
+    def _rescale(weight: np.ndarray) -> np.ndarray:
         total = weight.sum()
         if not total > 0:
             raise ValueError(
@@ -585,6 +765,22 @@ default="adam"
             )
         return module
 
+    def _fine_tune_state(self, state, X, codes, weight) -> int:
+        """Train ``state`` on the given rows at the fine-tuning learning rate."""
+        if self.finetune_epochs == 0:
+            return 0
+        optimizer = state["net"].optimizer_
+        lr = self.lr if self.finetune_lr is None else self.finetune_lr
+        saved = [group["lr"] for group in optimizer.param_groups]
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        try:
+            self._run_epochs(state, X, codes, weight, self.finetune_epochs)
+        finally:
+            for group, value in zip(optimizer.param_groups, saved, strict=True):
+                group["lr"] = value
+        return self.finetune_epochs
+
     def _new_training_state(self, X: np.ndarray, classes: np.ndarray) -> dict:
         """Build an untrained skorch net; nothing is stored on ``self`` yet."""
         device = self._resolve_device()
@@ -602,7 +798,14 @@ default="adam"
 
         net = _WeightedNet(
             module=module,
-            criterion=LOSSES[self.loss](label_smoothing=self.label_smoothing),
+            criterion=make_loss(
+                self.loss,
+                label_smoothing=self.label_smoothing,
+                gce_q=self.gce_q,
+                sce_alpha=self.sce_alpha,
+                sce_beta=self.sce_beta,
+                bootstrap_beta=self.bootstrap_beta,
+            ),
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -682,6 +885,7 @@ default="adam"
         self.device_ = state["device"]
         self._torch_rng_state = state["rng_state"]
         self.classes_ = classes
+        self.n_finetune_epochs_ = getattr(self, "n_finetune_epochs_", 0)
         history = self.net_.history
         self.n_epochs_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]

@@ -33,7 +33,9 @@ from ._meta import (
     accepts_sample_weight,
     restore_on_error,
     row_indexable,
+    sample_weight_params,
 )
+from ._trusted import check_trusted
 
 __all__ = ["MemorizationStopper"]
 
@@ -321,6 +323,9 @@ class MemorizationStopper(WrappingClassifier):
     True
     """
 
+    # A trusted mask given to a search is meant for every step that uses it.
+    __metadata_request__fit = {"trusted": True}
+
     _parameter_constraints: dict = {
         "estimator": "no_validation",
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -360,7 +365,7 @@ class MemorizationStopper(WrappingClassifier):
 
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None, trusted=None):
         """Train epoch by epoch, stop on the validation loss, keep the best.
 
         Parameters
@@ -377,6 +382,11 @@ class MemorizationStopper(WrappingClassifier):
             rows to measure the validation loss on instead of a hold-out
             of ``X``, which is then used for training in full. Every label
             of ``y_val`` must occur in ``y``.
+        trusted : array-like of bool of shape (n_samples,), default=None
+            True for rows of ``X`` whose label a person checked. After
+            stopping, the kept model is fine-tuned on them with its
+            ``fine_tune`` method (:meth:`SmoothedNetClassifier.fine_tune`),
+            which the estimator must have.
 
         Returns
         -------
@@ -385,6 +395,7 @@ class MemorizationStopper(WrappingClassifier):
         """
         self._check_estimator(sample_weight)
         classes, full = self._validate_training_data(X, y, sample_weight)
+        trusted = self._check_trusted(trusted, full)
         if validation_data is None:
             train, valid = self._hold_out(full, classes)
             valid_failure = "predict_proba on the rows of X held out for validation"
@@ -404,6 +415,13 @@ class MemorizationStopper(WrappingClassifier):
         )
         if self.refit_full:
             estimator = self._refit(all_rows, classes, monitor.best_epoch)
+        if trusted is not None:
+            checked = self._rows(full, np.flatnonzero(trusted))
+            estimator.fine_tune(
+                checked.X,
+                checked.y,
+                **sample_weight_params(estimator, checked.sample_weight),
+            )
 
         self.estimator_ = estimator
         self.history_ = pd.DataFrame(
@@ -445,6 +463,17 @@ class MemorizationStopper(WrappingClassifier):
                 f"{name}.partial_fit does not accept sample_weight; wrap an "
                 "estimator whose partial_fit does, or pass no sample_weight."
             )
+
+    def _check_trusted(self, trusted, data: _Part):
+        trusted = check_trusted(trusted, len(data.y), who=type(self).__name__)
+        if trusted is not None and not hasattr(self.estimator, "fine_tune"):
+            raise TypeError(
+                f"MemorizationStopper fine-tunes on the trusted rows with the "
+                f"estimator's fine_tune method, and "
+                f"{type(self.estimator).__name__} has none; wrap a "
+                "SmoothedNetClassifier, or pass no trusted mask."
+            )
+        return trusted
 
     def _validate_training_data(self, X, y, sample_weight):
         # X reaches the wrapped estimator untouched (a DataFrame stays one);
