@@ -40,6 +40,7 @@ from ._meta import (
     WrappingClassifier,
     accepts_param,
     accepts_sample_weight,
+    own_routing,
     param_kwargs,
     restore_on_error,
     row_indexable,
@@ -125,22 +126,25 @@ class BaseCleaner(WrappingClassifier):
             The fitted cleaner.
         """
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
-        issues, learned = self._label_issue_table(data, groups)
-        X_new, y_new, weight_new = self._apply_action(data, issues)
+        with own_routing():
+            issues, learned = self._label_issue_table(data, groups)
+            X_new, y_new, weight_new = self._apply_action(data, issues)
 
-        estimator = clone(self.estimator)
-        if weight_new is not None:
-            self._require_sample_weight(estimator)
-        trusted_new = None
-        if data.trusted is not None and accepts_param(
-            estimator, "trusted", kwargs=False
-        ):
-            trusted_new = data.trusted[self._kept_rows(data, issues)]
-        estimator.fit(
-            X_new,
-            y_new,
-            **param_kwargs(estimator, sample_weight=weight_new, trusted=trusted_new),
-        )
+            estimator = clone(self.estimator)
+            if weight_new is not None:
+                self._require_sample_weight(estimator)
+            trusted_new = None
+            if data.trusted is not None and accepts_param(
+                estimator, "trusted", kwargs=False
+            ):
+                trusted_new = data.trusted[self._kept_rows(data, issues)]
+            estimator.fit(
+                X_new,
+                y_new,
+                **param_kwargs(
+                    estimator, sample_weight=weight_new, trusted=trusted_new
+                ),
+            )
 
         self._set_detection(data, issues, learned)
         self.estimator_ = estimator
@@ -178,7 +182,8 @@ class BaseCleaner(WrappingClassifier):
         data = self._validate_training_data(
             X, y, sample_weight, reset=False, trusted=trusted
         )
-        return self._label_issue_table(data, groups)[0]
+        with own_routing():
+            return self._label_issue_table(data, groups)[0]
 
     @restore_on_error
     def fit_resample(self, X, y, sample_weight=None, groups=None, trusted=None):
@@ -217,7 +222,8 @@ class BaseCleaner(WrappingClassifier):
                 "action='reweight'; use action='drop' or 'relabel', or call fit."
             )
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
-        issues, learned = self._label_issue_table(data, groups)
+        with own_routing():
+            issues, learned = self._label_issue_table(data, groups)
         X_new, y_new, _ = self._apply_action(data, issues)
         self._set_detection(data, issues, learned)
         if isinstance(y, pd.Series):

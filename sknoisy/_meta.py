@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
@@ -26,6 +28,7 @@ __all__ = [
     "WrappingClassifier",
     "accepts_param",
     "accepts_sample_weight",
+    "own_routing",
     "param_kwargs",
     "restore_on_error",
     "row_indexable",
@@ -72,6 +75,21 @@ def restore_on_error(method):
             raise
 
     return wrapper
+
+
+@contextmanager
+def own_routing():
+    """Hand fit parameters to wrapped estimators by sknoisy's own rule.
+
+    sknoisy's meta-estimators consume ``sample_weight`` and ``trusted``
+    themselves and pass them on to the estimators they wrap when those
+    accept them (:func:`accepts_param`). Inside, scikit-learn's metadata
+    routing is switched off, so a user who routes metadata to the
+    meta-estimator need not also set requests on everything it wraps, and
+    a wrapped Pipeline takes ``<step>__sample_weight`` as usual.
+    """
+    with config_context(enable_metadata_routing=False):
+        yield
 
 
 def accepts_param(estimator, name: str, method: str = "fit", *, kwargs=True) -> bool:

@@ -179,7 +179,7 @@ default="cross_entropy"
         Weight in ``[0, 1]`` of the given label in the bootstrapping target
         (the rest goes to the network's own prediction); ``None`` uses 0.95
         for ``"soft_bootstrap"`` and 0.8 for ``"hard_bootstrap"``.
-    finetune_epochs : int, default=20
+    finetune_epochs : int, default=50
         Epochs of fine-tuning on the trusted rows, after the main training,
         when ``fit`` gets a ``trusted`` mask (and in :meth:`fine_tune`);
         ``0`` turns fine-tuning off.
@@ -302,7 +302,7 @@ default="adam"
     >>> net = SmoothedNetClassifier(loss="generalized_cross_entropy", lr=0.01,
     ...                             max_epochs=50, random_state=0)
     >>> net.fit(X, y, trusted=trusted).n_finetune_epochs_
-    20
+    50
     """
 
     # ``trusted`` is requested by default under metadata routing: a mask
@@ -347,7 +347,7 @@ default="adam"
         sce_alpha=0.1,
         sce_beta=1.0,
         bootstrap_beta=None,
-        finetune_epochs=20,
+        finetune_epochs=50,
         finetune_lr=None,
         module=None,
         optimizer="adam",
