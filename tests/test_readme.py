@@ -23,10 +23,15 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
 def test_readme_example_runs(capsys):
     blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
     assert blocks, "README.md has no python example"
+    # One namespace: the README is read top to bottom, each block going on
+    # from the one before.
+    namespace = {"__name__": "__readme__"}
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
+        exec(compile(block, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
     assert "confidentcleaner__action" in out
     accuracy = float(re.search(r"accuracy on clean test labels: ([0-9.]+)", out)[1])
     assert accuracy > 0.9
     assert "label_quality" in out
+    checked = float(re.search(r"with the checked rows: ([0-9.]+)", out)[1])
+    assert checked > 0.9
