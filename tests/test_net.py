@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 import torch
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -487,6 +488,56 @@ def test_transform_custom_module_is_input_of_last_linear(iris_scaled):
 
     expected = net.net_.module_.hidden(torch.from_numpy(X.astype(np.float32)))
     np.testing.assert_allclose(embedding, expected.detach().numpy(), rtol=1e-6)
+
+
+def test_transform_output_names_and_pandas_output(iris_scaled):
+    X, y = iris_scaled
+    frame = pd.DataFrame(X, columns=list("abcd"), index=range(1000, 1150))
+    net = small_net(hidden_layer_sizes=(16, 8)).set_output(transform="pandas")
+    net.fit(frame, y)
+
+    names = net.get_feature_names_out()
+    assert names.tolist() == [f"smoothednetclassifier{i}" for i in range(8)]
+    embedding = net.transform(frame)
+    assert isinstance(embedding, pd.DataFrame)
+    assert embedding.columns.tolist() == names.tolist()
+    assert embedding.index.equals(frame.index)
+    np.testing.assert_array_equal(
+        embedding.to_numpy(), net.set_output(transform="default").transform(frame)
+    )
+    # Input names must match the ones seen in fit.
+    with pytest.raises(ValueError, match="input_features"):
+        net.get_feature_names_out(["x", "y", "z", "w"])
+
+
+def test_transform_names_follow_a_custom_module(iris_scaled):
+    X, y = iris_scaled
+    net = small_net(module=TwoLayer).fit(X, y)
+    assert len(net.get_feature_names_out()) == net.transform(X[:2]).shape[1]
+
+
+def test_get_feature_names_out_needs_a_fitted_net():
+    with pytest.raises(NotFittedError):
+        SmoothedNetClassifier().get_feature_names_out()
+
+
+def test_sample_weight_routed_to_the_net_in_a_pipeline(iris_scaled):
+    X, y = iris_scaled
+    weight = np.where(y == 0, 0.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            small_net(max_epochs=40).set_fit_request(sample_weight=True),
+        )
+        pipe.fit(X, y, sample_weight=weight)
+        # Requested by default: no set_fit_request(trusted=True) needed.
+        trusted = np.zeros(len(y), dtype=bool)
+        trusted[::10] = True
+        pipe.fit(X, y, trusted=trusted)
+    assert pipe[-1].n_finetune_epochs_ == 50
+    # Zero weight on class 0 means the net never learned it.
+    pipe.fit(X, y, smoothednetclassifier__sample_weight=weight)
+    assert np.mean(pipe.predict(X[y == 0]) == 0) < 0.5
 
 
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.2], ids=["plain", "smoothed"])
