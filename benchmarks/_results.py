@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import tempfile
 from pathlib import Path
+
+
+def versions() -> dict:
+    """The versions that a benchmark's numbers depend on."""
+    import sklearn
+    import torch
+
+    import sknoisy
+
+    return {
+        "sknoisy": sknoisy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def write_json_atomically(payload: dict, path: Path) -> None:

@@ -22,19 +22,15 @@ It prints a table and writes ``benchmarks/results/memorization_stopping.json``.
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
-from _results import write_json_atomically
+from _results import versions, write_json_atomically
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import sknoisy
 from sknoisy import MemorizationStopper, SmoothedNetClassifier, inject_label_noise
 
 SEEDS = (0, 1, 2)
@@ -164,12 +160,7 @@ def main() -> None:
         "network": f"SmoothedNetClassifier(hidden_layer_sizes={HIDDEN})",
         "max_epochs": MAX_EPOCHS,
         "seeds": list(SEEDS),
-        "versions": {
-            "sknoisy": sknoisy.__version__,
-            "scikit-learn": sklearn.__version__,
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": versions(),
         "summary": summary,
         "runs": rows,
     }

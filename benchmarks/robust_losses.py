@@ -21,19 +21,16 @@ It prints a table and writes ``benchmarks/results/robust_losses.json``.
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
 import torch
-from _results import write_json_atomically
+from _results import versions, write_json_atomically
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import sknoisy
 from sknoisy import SmoothedNetClassifier, inject_label_noise
 
 SEEDS = (0, 1, 2)
@@ -107,12 +104,7 @@ def main() -> None:
         "data": "sklearn digits, StandardScaler, 75/25 stratified split",
         "network": "SmoothedNetClassifier() defaults",
         "seeds": list(SEEDS),
-        "versions": {
-            "sknoisy": sknoisy.__version__,
-            "scikit-learn": sklearn.__version__,
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": versions(),
         "summary": summary,
         "runs": rows,
     }

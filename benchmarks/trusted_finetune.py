@@ -31,19 +31,17 @@ It prints two tables and writes ``benchmarks/results/trusted_finetune.json``
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import sklearn
 import torch
-from _results import write_json_atomically
+from _results import versions, write_json_atomically
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import sknoisy
 from sknoisy import (
     MemorizationStopper,
     SmoothedNetClassifier,
@@ -197,12 +195,7 @@ def main() -> None:
         "trusted_fraction": TRUSTED_FRACTION,
         "grid": GRID,
         "seeds": seeds,
-        "versions": {
-            "sknoisy": sknoisy.__version__,
-            "scikit-learn": sklearn.__version__,
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-        },
+        "versions": versions(),
         "fine_tuning": summarise(tuning, "model"),
         "selection": summarise(selection, "scorer"),
         "fine_tuning_runs": tuning,

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 import sklearn
 from _helpers import SpyClassifier, logreg, tiny_net
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
@@ -329,22 +328,14 @@ def test_trusted_scorer_refuses_a_fold_without_trusted_rows():
         trusted_scorer()(model, np.zeros((4, 1)), [0, 1, 0, 1], trusted=[False] * 4)
 
 
-class _Recorder(ClassifierMixin, BaseEstimator):
-    """Logistic regression that records the weights and mask each fit got."""
+class _Recorder(TrustedSpy):
+    """A trusted spy that also records, across clones, what each fit got."""
 
     seen: list = []
 
     def fit(self, X, y, sample_weight=None, trusted=None):
         self.seen.append((sample_weight is not None, trusted is not None))
-        self.model_ = LogisticRegression(max_iter=300).fit(X, y, sample_weight)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
+        return super().fit(X, y, sample_weight=sample_weight, trusted=trusted)
 
 
 def test_grid_search_routes_weights_and_mask_through_a_pipeline(noisy_digits):
