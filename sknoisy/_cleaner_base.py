@@ -19,7 +19,7 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -125,6 +125,7 @@ class BaseCleaner(WrappingClassifier):
         self : object
             The fitted cleaner.
         """
+        self._check_action_suits_X()
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         with own_routing():
             issues, learned = self._label_issue_table(data, groups)
@@ -221,6 +222,7 @@ class BaseCleaner(WrappingClassifier):
                 "fit_resample returns rows, not weights, so it cannot apply "
                 "action='reweight'; use action='drop' or 'relabel', or call fit."
             )
+        self._check_action_suits_X()
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         with own_routing():
             issues, learned = self._label_issue_table(data, groups)
@@ -302,6 +304,16 @@ class BaseCleaner(WrappingClassifier):
         if self.action != "drop":
             return np.arange(len(data.codes))
         return np.flatnonzero(~issues["is_label_issue"].to_numpy())
+
+    def _check_action_suits_X(self) -> None:
+        """Refuse to drop rows of a precomputed kernel, whose columns are rows too."""
+        if self.action == "drop" and get_tags(self.estimator).input_tags.pairwise:
+            raise ValueError(
+                f"action='drop' cannot be used with {type(self.estimator).__name__} "
+                "on a precomputed kernel: the final model would be fitted on a "
+                "kernel against the kept rows only, and new data does not come "
+                "as one. Use action='reweight' or 'relabel'."
+            )
 
     def _apply_action(self, data: _TrainingData, issues: pd.DataFrame):
         """Return ``(X, y, sample_weight)`` for the final fit."""

@@ -8,10 +8,12 @@ already have out-of-fold probabilities from their own model call
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from cleanlab.count import compute_confident_joint
 from cleanlab.filter import find_label_issues as _cleanlab_find_label_issues
 from cleanlab.rank import get_label_quality_scores
 from sklearn.mixture import GaussianMixture
@@ -49,6 +51,8 @@ QUALITY_METHODS = {
     "confidence_weighted_entropy",
 }
 LOSS_SCORES = {"margin", "loss"}
+# The filters that prune by counts read off the calibrated confident joint.
+_JOINT_FILTERS = {"prune_by_noise_rate", "prune_by_class", "both"}
 
 
 # The options of find_label_issues follow the same rules as the cleaners'.
@@ -81,9 +85,13 @@ def confident_learning_issues(
     quality_method: str = "self_confidence",
 ) -> tuple[np.ndarray, np.ndarray]:
     """cleanlab's issue mask and label quality for integer labels."""
+    joint = None
+    if filter_by in _JOINT_FILTERS:
+        joint = _calibrated_confident_joint(codes, pred_probs)
     is_issue = _cleanlab_find_label_issues(
         codes,
         pred_probs,
+        confident_joint=joint,
         filter_by=filter_by,
         frac_noise=frac_noise,
         min_examples_per_class=min_examples_per_class,
@@ -93,6 +101,28 @@ def confident_learning_issues(
     )
     quality = get_label_quality_scores(codes, pred_probs, method=quality_method)
     return np.asarray(is_issue, dtype=bool), np.asarray(quality, dtype=np.float64)
+
+
+def _calibrated_confident_joint(
+    codes: np.ndarray, pred_probs: np.ndarray
+) -> np.ndarray:
+    """cleanlab's calibrated confident joint, whatever the classes are called.
+
+    Calibration rounds the joint to whole rows while keeping each given
+    class's total, and cleanlab hands a tied remainder to the class in the
+    first column. In the order of the sorted labels, renaming the classes
+    could then change how many rows of a class are pruned, and which. The
+    joint is computed here with the classes ordered by their number of rows,
+    then their total predicted probability (summed exactly, so the order of
+    the rows does not matter either), and returned in the labels' order.
+    """
+    n_classes = pred_probs.shape[1]
+    counts = np.bincount(codes, minlength=n_classes)
+    mass = np.array([math.fsum(column) for column in pred_probs.T])
+    order = np.lexsort((mass, counts))
+    rank = np.argsort(order)
+    joint = compute_confident_joint(rank[codes], pred_probs[:, order], calibrate=True)
+    return joint[np.ix_(rank, rank)]
 
 
 def loss_rank_badness(
@@ -161,7 +191,9 @@ def cut_by_mixture(
 
     mixture = GaussianMixture(n_components=2, reg_covar=1e-4, random_state=0)
     column = values.reshape(-1, 1)
-    mixture.fit(column)
+    # The k-means start picks rows by position; fitted on the scores in input
+    # order, shuffling the rows would change the fit and so the flags.
+    mixture.fit(np.sort(values).reshape(-1, 1))
     high = int(np.argmax(mixture.means_.ravel()))
     in_high = mixture.predict_proba(column)[:, high] > threshold
     if not in_high.any() or mispredicted[in_high].mean() < 0.5:

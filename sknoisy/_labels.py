@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 __all__ = [
     "as_label_array",
+    "check_no_missing_labels",
     "encode_labels",
     "check_min_class_count",
     "format_labels",
@@ -33,17 +34,15 @@ def as_label_array(y):
     """
     if isinstance(y, (list, tuple)):
         y = np.asarray(y, dtype=object)
-    elif isinstance(y, (pd.Series, pd.Index)):
+    if isinstance(y, (pd.Series, pd.Index)) or (
+        isinstance(y, np.ndarray) and y.ndim == 1
+    ):
+        check_no_missing_labels(y)
+    if isinstance(y, (pd.Series, pd.Index)):
         dtype = y.dtype
         if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(
             dtype, pd.CategoricalDtype
         ):
-            missing = np.flatnonzero(np.asarray(pd.isna(y)))
-            if missing.size:
-                raise ValueError(
-                    f"y has {missing.size} missing label(s), first at position "
-                    f"{missing[0]}; drop those rows or fill in their labels."
-                )
             y = y.to_numpy()
         elif pd.api.types.is_object_dtype(dtype):
             y = y.to_numpy()
@@ -73,6 +72,7 @@ def encode_labels(
         raise ValueError(
             "y is empty (0 samples); classification needs rows of at least 2 classes."
         )
+    check_no_missing_labels(y)
     _check_one_label_type(y)
     check_classification_targets(y)
     if classes is None:
@@ -100,6 +100,20 @@ def encode_labels(
             f"known classes are {format_labels(classes)}."
         )
     return classes, codes.astype(np.intp)
+
+
+def check_no_missing_labels(y) -> None:
+    """Refuse NaN, None and ``pd.NA`` labels, counting them.
+
+    Without this, a float label column with gaps fails as "continuous" or
+    "contains NaN", and strings with gaps as a mix of label types.
+    """
+    missing = np.flatnonzero(np.asarray(pd.isna(y)))
+    if missing.size:
+        raise ValueError(
+            f"y has {missing.size} missing label(s), first at position "
+            f"{missing[0]}; drop those rows or fill in their labels."
+        )
 
 
 def _check_one_label_type(y) -> None:

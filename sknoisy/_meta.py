@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
@@ -21,6 +22,8 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from ._persist import frame_from_state, frame_state
 
 __all__ = [
     "N_JOBS_CONSTRAINT",
@@ -51,8 +54,8 @@ class NumberInterval(Interval):
 # count; 0 has no meaning.
 N_JOBS_CONSTRAINT = [
     None,
-    Interval(Integral, None, -1, closed="right"),
-    Interval(Integral, 1, None, closed="left"),
+    NumberInterval(Integral, None, -1, closed="right"),
+    NumberInterval(Integral, 1, None, closed="left"),
 ]
 
 
@@ -242,12 +245,43 @@ class WrappingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.decision_function(X)
 
+    def __getstate__(self):
+        # skops cannot store DataFrames (label_issues_, history_): they travel
+        # as numpy arrays and plain values and are rebuilt by __setstate__.
+        state = dict(super().__getstate__())
+        frames = []
+        for name, value in list(state.items()):
+            portable = frame_state(value) if isinstance(value, pd.DataFrame) else None
+            if portable is not None:
+                state[name] = portable
+                frames.append(name)
+        if frames:
+            state["_dataframes"] = frames
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for name in state.pop("_dataframes", []):
+            state[name] = frame_from_state(state[name])
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator)
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        # X reaches the detector or ranker too, when one is given: the
+        # cleaner takes only what every model it trains takes.
+        seeing_X = [inner] + [
+            get_tags(model)
+            for model in (
+                getattr(self, "detector", None),
+                getattr(self, "ranker", None),
+            )
+            if model is not None
+        ]
+        tags.input_tags.sparse = all(t.input_tags.sparse for t in seeing_X)
+        tags.input_tags.allow_nan = all(t.input_tags.allow_nan for t in seeing_X)
         tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.non_deterministic = any(t.non_deterministic for t in seeing_X)
         if inner.classifier_tags is not None:
             tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
         return tags

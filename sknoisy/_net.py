@@ -15,6 +15,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -24,12 +25,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNet
+from skorch.history import History
 from skorch.utils import to_tensor
 from torch import nn
 
 from ._labels import as_label_array, encode_labels, format_labels
 from ._losses import LOSSES, make_loss
 from ._meta import restore_on_error
+from ._persist import to_arrays, to_tensors
 from ._torch_data import (
     BatchLoader,
     TensorDataset,
@@ -821,7 +824,12 @@ default="adam"
         )
         with _forked_rng(device):
             net.initialize()
-        return {"net": net, "device": device, "rng_state": rng_state}
+        return {
+            "net": net,
+            "device": device,
+            "rng_state": rng_state,
+            "params": self.get_params(deep=False),
+        }
 
     def _check_module_output(self, module, X, n_classes, device):
         probe = as_float_tensor(X[:2]).to(device)
@@ -852,6 +860,7 @@ default="adam"
             "net": copy.deepcopy(self.net_),
             "device": self.device_,
             "rng_state": self._torch_rng_state,
+            "params": self._net_params,
         }
 
     def _run_epochs(self, state, X, codes, weight, epochs):
@@ -884,6 +893,7 @@ default="adam"
         self.net_ = state["net"]
         self.device_ = state["device"]
         self._torch_rng_state = state["rng_state"]
+        self._net_params = state["params"]
         self.classes_ = classes
         self.n_finetune_epochs_ = getattr(self, "n_finetune_epochs_", 0)
         history = self.net_.history
@@ -909,9 +919,83 @@ default="adam"
             module.train(was_training)
         return torch.cat(chunks) if chunks else torch.empty(0, len(self.classes_))
 
+    # -------------------------------------------------------- persistence
+
+    def __getstate__(self):
+        # skops refuses torch tensors, and pickle would store them for the
+        # training device: the fitted network travels as numpy arrays and
+        # plain values, and __setstate__ rebuilds it on a device this
+        # machine has. (A copy: BaseEstimator hands back vars(self) itself.)
+        state = dict(super().__getstate__())
+        if "net_" in state:
+            net = self.net_
+            state["net_"] = {
+                "module": to_arrays(dict(net.module_.state_dict())),
+                "optimizer": to_arrays(net.optimizer_.state_dict()),
+                "history": [dict(epoch) for epoch in copy.deepcopy(net.history)],
+                "best_scores": {
+                    name: callback.best_score_
+                    for name, callback in net.callbacks_
+                    if hasattr(callback, "best_score_")
+                },
+            }
+            state["_torch_rng_state"] = to_arrays(list(self._torch_rng_state))
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("net_", None)
+        rng_state = state.pop("_torch_rng_state", None)
+        super().__setstate__(state)
+        if saved is not None:
+            self._restore_net(saved, rng_state)
+
+    def __deepcopy__(self, memo):
+        # A copy in memory needs no portable form: copy the skorch net as it
+        # is, on its device.
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        copied.__dict__.update(copy.deepcopy(vars(self), memo))
+        return copied
+
+    def _restore_net(self, saved: dict, rng_state: list) -> None:
+        """Rebuild ``net_`` from the arrays :meth:`__getstate__` stored."""
+        device, (cpu_rng, cuda_rng) = self.device_, rng_state
+        if _cuda_index(device) and not _cuda_device_exists(device):
+            warnings.warn(
+                f"This {type(self).__name__} was trained on {device!r}, which "
+                "this machine does not have (no CUDA); it is loaded on the CPU.",
+                SknoisyWarning,
+                stacklevel=3,
+            )
+            device, cuda_rng = "cpu", None
+        # The network as fit built it (random_state is immaterial: every
+        # weight and the generator state are restored below).
+        builder = clone(
+            type(self)(**{**self._net_params, "device": device, "random_state": 0})
+        )
+        probe = np.zeros((2, self.n_features_in_), dtype=np.float32)
+        net = builder._new_training_state(probe, self.classes_)["net"]
+        net.module_.load_state_dict(to_tensors(saved["module"]))
+        net.optimizer_.load_state_dict(to_tensors(saved["optimizer"]))
+        net.history = History(copy.deepcopy(saved["history"]))
+        callbacks = dict(net.callbacks_)
+        for name, best_score in saved["best_scores"].items():
+            callbacks[name].best_score_ = best_score
+
+        self.net_ = net
+        self.device_ = device
+        self._torch_rng_state = (
+            to_tensors(cpu_rng),
+            None if cuda_rng is None else to_tensors(cuda_rng),
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        # A fixed random_state repeats a CPU run exactly; CUDA kernels may
+        # add up in another order from run to run.
+        tags.non_deterministic = str(self.device) != "cpu"
         # transform returns float32 activations whatever the input dtype.
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
@@ -921,6 +1005,12 @@ def _cuda_index(device: str) -> list[int]:
     if not device.startswith("cuda"):
         return []
     return [torch.device(device).index or 0]
+
+
+def _cuda_device_exists(device: str) -> bool:
+    return torch.cuda.is_available() and _cuda_index(device)[0] < (
+        torch.cuda.device_count()
+    )
 
 
 def _forked_rng(device: str):

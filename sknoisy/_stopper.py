@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._labels import encode_labels, format_labels, label_repr
+from ._labels import as_label_array, encode_labels, format_labels, label_repr
 from ._meta import (
     WrappingClassifier,
     accepts_sample_weight,
@@ -142,6 +142,26 @@ def _blame(what: str):
     except (TypeError, ValueError) as exc:
         error = ValueError if isinstance(exc, ValueError) else TypeError
         raise error(f"{what}: {exc}") from exc
+
+
+@contextmanager
+def _first_epoch_errors(estimator, train_rows: str):
+    """Say where a plain error of the estimator's first ``partial_fit`` came from.
+
+    Bad input (1-D X, NaN, strings) is first seen there, by the wrapped
+    estimator, on the training part of the split only, so its message would
+    otherwise quote rows the user never passed in that order. Subclasses
+    (parameter errors, for one) pass through unchanged.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if type(exc) not in (TypeError, ValueError):
+            raise
+        raise type(exc)(
+            f"MemorizationStopper.fit: {type(estimator).__name__}.partial_fit "
+            f"failed in the first epoch, on {train_rows}: {exc}"
+        ) from exc
 
 
 def _split_advice(validation_short: bool, training_short: bool) -> str:
@@ -398,12 +418,17 @@ class MemorizationStopper(WrappingClassifier):
         trusted = self._check_trusted(trusted, full)
         if validation_data is None:
             train, valid = self._hold_out(full, classes)
+            train_rows = (
+                f"the {len(train.y)} rows of X not held out for validation, "
+                "in shuffled order"
+            )
             valid_failure = "predict_proba on the rows of X held out for validation"
         else:
             train, valid = (
                 full,
                 self._validate_validation_data(validation_data, classes, full.X),
             )
+            train_rows = f"all {len(train.y)} rows of X"
             valid_failure = "validation_data: predict_proba on X_val"
 
         if self.refit_full:
@@ -411,7 +436,7 @@ class MemorizationStopper(WrappingClassifier):
             all_rows = full if validation_data is None else _join(full, valid)
 
         estimator, monitor, accuracies = self._train_with_stopping(
-            train, valid, classes, valid_failure
+            train, valid, classes, train_rows, valid_failure
         )
         if self.refit_full:
             estimator = self._refit(all_rows, classes, monitor.best_epoch)
@@ -478,8 +503,13 @@ class MemorizationStopper(WrappingClassifier):
     def _validate_training_data(self, X, y, sample_weight):
         # X reaches the wrapped estimator untouched (a DataFrame stays one);
         # only its shape and column names are recorded here.
+        if y is None:
+            raise ValueError(
+                "MemorizationStopper requires y to be passed, but the target y "
+                "is None; pass the given labels."
+            )
         X = row_indexable(X)
-        y = column_or_1d(y, warn=True)
+        y = column_or_1d(as_label_array(y), warn=True)
         if X.shape[:1] == (0,) or len(y) == 0:
             raise ValueError(
                 f"MemorizationStopper.fit got 0 samples (X has shape "
@@ -570,7 +600,7 @@ class MemorizationStopper(WrappingClassifier):
         X_val, y_val, *rest = validation_data
         with _blame("validation_data"):
             X_val = row_indexable(X_val)
-            y_val = column_or_1d(y_val, warn=True)
+            y_val = column_or_1d(as_label_array(y_val), warn=True)
         n_dim, val_shape = len(X.shape), tuple(X_val.shape)
         if len(val_shape) != n_dim:
             hint = (
@@ -611,7 +641,7 @@ class MemorizationStopper(WrappingClassifier):
         return _Part(X_val, y_val, weight)
 
     def _train_with_stopping(
-        self, train: _Part, valid: _Part, classes, valid_failure: str
+        self, train: _Part, valid: _Part, classes, train_rows: str, valid_failure: str
     ):
         estimator = clone(self.estimator)
         monitor = _EarlyStopping(patience=self.patience, tol=self.tol)
@@ -619,7 +649,11 @@ class MemorizationStopper(WrappingClassifier):
         accuracies = []
 
         for epoch in range(1, self.max_epochs + 1):
-            self._one_epoch(estimator, train, classes)
+            if epoch == 1:
+                with _first_epoch_errors(estimator, train_rows):
+                    self._one_epoch(estimator, train, classes)
+            else:
+                self._one_epoch(estimator, train, classes)
             train_loss = self._loss(estimator, train, classes)[0]
             with _blame(f"{valid_failure} failed"):
                 valid_loss, valid_accuracy = self._loss(estimator, valid, classes)

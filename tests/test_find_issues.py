@@ -186,7 +186,7 @@ def test_confident_matches_confident_cleaner(digits_oof):
 
     pd.testing.assert_frame_equal(table, cleaner_table)
     scores = detection_scores(is_flipped, table["is_label_issue"])
-    assert scores["recall"] > 0.8  # measured 0.883 (seeds 0-2: 0.883-0.900)
+    assert scores["recall"] > 0.8  # measured 0.872 (seeds 0-2: 0.872-0.894)
 
 
 @pytest.mark.parametrize("fraction", [0.2, "auto"])
