@@ -5,10 +5,11 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.parallel import Parallel, delayed
 
 from ._cleaner_base import (
     BaseCleaner,
@@ -94,7 +95,9 @@ class LossRankFilter(BaseCleaner):
         given the ranker's most probable class, or kept with their sample
         weight multiplied by their ``label_quality``.
     n_jobs : int, default=None
-        Folds scored in parallel by joblib when ``cv`` is given.
+        Folds scored in parallel by joblib when ``cv`` is given; ``-1``
+        uses every core. Under ``joblib.parallel_backend("dask")`` the folds
+        run on a Dask cluster instead (see "Scaling out" in the docs).
     verbose : int, default=0
         Verbosity of the parallel fold loop.
 
@@ -232,29 +235,31 @@ class LossRankFilter(BaseCleaner):
         ranker, n_epochs = self._warmup_plan(data)
         n_classes = len(data.classes)
 
+        scoring = {
+            "n_epochs": n_epochs,
+            "n_classes": n_classes,
+            "rank_by": self.rank_by,
+            "average_epochs": self.average_epochs,
+        }
         if self.cv is None:
             badness, mean_proba = _warm_up_and_score(
-                ranker,
-                data,
-                None,
-                None,
-                n_epochs,
-                n_classes,
-                self.rank_by,
-                self.average_epochs,
+                ranker, data.X, data.codes, data.sample_weight, None, None, **scoring
             )
         else:
             splits = self._cv_splits(data, groups)
+            # scikit-learn's Parallel carries its config and warning filters
+            # into the workers. The arrays are separate arguments, not one
+            # _TrainingData, so the Dask backend scatters each once per fit
+            # instead of shipping all of X with every fold.
             folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(_warm_up_and_score)(
                     clone(ranker),
-                    data,
+                    data.X,
+                    data.codes,
+                    data.sample_weight,
                     train,
                     test,
-                    n_epochs,
-                    n_classes,
-                    self.rank_by,
-                    self.average_epochs,
+                    **scoring,
                 )
                 for train, test in splits
             )
@@ -348,9 +353,12 @@ def _log_proba(estimator, X, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _warm_up_and_score(
     ranker,
-    data: _TrainingData,
+    X,
+    codes: np.ndarray,
+    sample_weight: np.ndarray | None,
     train,
     test,
+    *,
     n_epochs: int,
     n_classes: int,
     rank_by: str,
@@ -366,15 +374,17 @@ def _warm_up_and_score(
     def rows(values, index):
         return values if index is None else _safe_indexing(values, index)
 
-    X_train, codes_train = rows(data.X, train), rows(data.codes, train)
-    X_test, codes_test = rows(data.X, test), rows(data.codes, test)
+    if train is None:
+        X_train, codes_train, X_test, codes_test = X, codes, X, codes
+    else:
+        # _safe_split also cuts the columns of a precomputed kernel.
+        X_train, codes_train = _safe_split(ranker, X, codes, train)
+        X_test, codes_test = _safe_split(ranker, X, codes, test, train)
     learns_in_epochs = _learns_in_epochs(ranker)
     train_step = ranker.partial_fit if learns_in_epochs else ranker.fit
     fit_params = {"classes": np.arange(n_classes)} if learns_in_epochs else {}
-    if data.sample_weight is not None and accepts_sample_weight(
-        ranker, train_step.__name__
-    ):
-        weight = rows(data.sample_weight, train)
+    if sample_weight is not None and accepts_sample_weight(ranker, train_step.__name__):
+        weight = rows(sample_weight, train)
         fit_params.update(sample_weight_params(ranker, weight))
 
     badness_sum = np.zeros(len(codes_test))

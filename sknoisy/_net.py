@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import threading
 import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -906,14 +908,18 @@ default="adam"
         module = self.net_.module_
         was_training = module.training
         module.eval()
-        tensor = as_float_tensor(X)
+        device = self.device_
         try:
             with torch.inference_mode():
+                # One chunk at a time to float32, so that a large or
+                # memory-mapped X is never copied whole.
                 chunks = [
-                    module(tensor[start : start + _PREDICT_CHUNK].to(self.device_))
+                    module(
+                        as_float_tensor(X[start : start + _PREDICT_CHUNK]).to(device)
+                    )
                     .float()
                     .cpu()
-                    for start in range(0, len(tensor), _PREDICT_CHUNK)
+                    for start in range(0, len(X), _PREDICT_CHUNK)
                 ]
         finally:
             module.train(was_training)
@@ -1013,9 +1019,19 @@ def _cuda_device_exists(device: str) -> bool:
     )
 
 
+# torch has one global generator per process, and weight initialisation,
+# dropout and batch order draw from it. Two threads training at once
+# (joblib's threading backend, a Dask worker with several threads) would
+# interleave their draws and lose reproducibility, so every section that
+# seeds or draws from it holds this lock.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
 def _forked_rng(device: str):
-    """Use torch's global RNG without disturbing the caller's stream."""
-    return torch.random.fork_rng(devices=_cuda_index(device))
+    """Use torch's global RNG without disturbing the caller or other threads."""
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=_cuda_index(device)):
+        yield
 
 
 def _seed(device: str, seed: int) -> None:

@@ -45,15 +45,25 @@ def check_numeric_columns(X, owner: str) -> None:
         )
 
 
+# Rows checked at a time: the check's temporaries stay small for a large X.
+_CHECK_ROWS = 8192
+
+
 def check_float32_range(X: np.ndarray) -> None:
     """Refuse finite float64 values that would overflow to inf in float32."""
     if X.dtype == np.float32 or X.size == 0:
         return
-    too_big = np.abs(X) > _FLOAT32_MAX
-    if np.any(too_big):
-        row, column = np.argwhere(too_big)[0]
+    n_bad, first = 0, None
+    for start in range(0, len(X), _CHECK_ROWS):
+        too_big = np.abs(X[start : start + _CHECK_ROWS]) > _FLOAT32_MAX
+        n_bad += int(np.count_nonzero(too_big))
+        if first is None and n_bad:
+            row, column = np.argwhere(too_big)[0]
+            first = (start + row, column)
+    if first is not None:
+        row, column = first
         raise ValueError(
-            f"X has {int(too_big.sum())} value(s) beyond float32's range "
+            f"X has {n_bad} value(s) beyond float32's range "
             f"(|x| > {_FLOAT32_MAX:.3g}), first at row {row}, column {column} "
             f"({X[row, column]!r}); the network computes in float32. Scale X "
             "first, e.g. with StandardScaler."

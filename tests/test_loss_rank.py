@@ -16,7 +16,8 @@ from _helpers import (
 )
 from imblearn.pipeline import Pipeline as ImbPipeline
 from scipy.stats import spearmanr
-from sklearn.base import clone
+from sklearn import config_context, get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_predict
@@ -402,6 +403,50 @@ def test_grid_search_over_fraction_and_action(noisy_blobs):
     assert best.action == search.best_params_["lossrankfilter__action"]
     assert best.fraction == search.best_params_["lossrankfilter__fraction"]
     assert search.score(X, y_true) > 0.7
+
+
+# ---------------------------------------------------------------- parallel
+
+
+class ConfigEchoRanker(ClassifierMixin, BaseEstimator):
+    """Ranker whose probabilities reveal scikit-learn's ``assume_finite`` setting."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        first = 0.9 if get_config()["assume_finite"] else 0.6
+        n_classes = len(self.classes_)
+        proba = np.full((len(X), n_classes), (1 - first) / (n_classes - 1))
+        proba[:, 0] = first
+        return proba
+
+
+def test_parallel_folds_give_same_scores(blobs_scaled):
+    X, y, _, _ = blobs_scaled
+
+    def fit(n_jobs):
+        cleaner = LossRankFilter(
+            tiny_net(), tiny_net(lr=1e-2), warmup_epochs=5, cv=3, n_jobs=n_jobs
+        )
+        return cleaner.fit(X, y)
+
+    serial, parallel = fit(None), fit(2)
+
+    pd.testing.assert_frame_equal(serial.label_issues_, parallel.label_issues_)
+    np.testing.assert_array_equal(serial.sample_scores_, parallel.sample_scores_)
+
+
+def test_parallel_folds_see_the_callers_sklearn_config(noisy_blobs):
+    X, y, _, _ = noisy_blobs
+    cleaner = LossRankFilter(logreg(), ConfigEchoRanker(), fraction=0.1, cv=3)
+
+    with config_context(assume_finite=True):
+        serial = clone(cleaner).fit(X, y).sample_scores_
+        parallel = clone(cleaner).set_params(n_jobs=2).fit(X, y).sample_scores_
+
+    np.testing.assert_array_equal(parallel, serial)
 
 
 # ------------------------------------------------- drop and relabel safety

@@ -3,6 +3,7 @@
 import pickle
 import warnings
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -791,3 +792,18 @@ def test_grid_search_over_label_smoothing_in_pipeline(iris_scaled):
     assert len(search.cv_results_["params"]) == 2
     assert search.best_score_ > 0.7
     assert search.predict(X).shape == (150,)
+
+
+def test_fits_on_threads_of_one_process_match_serial(digits_scaled):
+    X, y = digits_scaled
+    X, y = X[:400], y[:400]
+    nets = [small_net(max_epochs=5, random_state=seed) for seed in range(4)]
+
+    def fit_predict(net):
+        return clone(net).fit(X, y).predict_proba(X)
+
+    serial = [fit_predict(net) for net in nets]
+    with joblib.parallel_backend("threading", n_jobs=2):
+        threaded = joblib.Parallel()(joblib.delayed(fit_predict)(net) for net in nets)
+    for one, other in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(one, other)
