@@ -167,13 +167,7 @@ def test_skops_round_trip(fitted, data, case, tmp_path):
     assert set(untrusted) <= SKNOISY_TYPES, untrusted
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "net",
-        "stopper-net",
-    ],
-)
+@pytest.mark.parametrize("case", ["net", "stopper-net"])
 def test_skops_loaded_net_keeps_training_like_the_original(data, case, tmp_path):
     X, y = data
     original = CASES[case]().set_params(max_epochs=3).fit(X, y)
@@ -269,13 +263,7 @@ np.save(out_path, net.predict_proba(np.load(X_path)))
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "pickle",
-        "skops",
-    ],
-)
+@pytest.mark.parametrize("kind", ["pickle", "skops"])
 def test_net_trained_on_cuda_predicts_the_same_without_cuda(data, kind, tmp_path):
     X, y = data
     X = X.to_numpy(np.float32)
