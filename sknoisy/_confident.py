@@ -111,7 +111,7 @@ class ConfidentCleaner(BaseCleaner):
         The labels seen in fit, in their original type.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X``; only defined for DataFrames.
 
     See Also

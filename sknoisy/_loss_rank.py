@@ -122,7 +122,7 @@ class LossRankFilter(BaseCleaner):
         The labels seen in fit, in their original type.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X``; only defined for DataFrames.
 
     See Also

@@ -225,7 +225,7 @@ default="adam"
         The labels seen in fit, in their original type.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X``; only defined for DataFrames.
     net_ : skorch.NeuralNet
         The fitted skorch net; ``net_.module_`` is the torch module and

@@ -241,7 +241,7 @@ class MemorizationStopper(WrappingClassifier):
         epoch (``restore_best=True``), after the last epoch
         (``restore_best=False``), or refitted on all rows
         (``refit_full=True``).
-    history_ : DataFrame of shape (n_epochs_, 4)
+    history_ : DataFrame of shape (`n_epochs_`, 4)
         One row per epoch: ``epoch`` (from 1), ``train_loss`` and
         ``valid_loss`` (mean cross-entropy of the given labels on the
         training and validation rows) and ``valid_accuracy``.
@@ -257,7 +257,7 @@ class MemorizationStopper(WrappingClassifier):
         The labels seen in fit, in their original type.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X``; only defined for DataFrames.
 
     See Also
