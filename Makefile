@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sknoisy-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format clean-venv
+.PHONY: demo test lint format docs docs-quick clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The documentation site, gallery examples run, warnings as errors; the quick
+# build skips running the examples.
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+docs-quick: $(STAMP)
+	SKNOISY_DOCS_QUICK=1 $(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
