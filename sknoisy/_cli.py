@@ -438,6 +438,13 @@ def _apply(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(f"wrote {args.out}: {summary}.")
+        if summary.n_relabelled + summary.n_confirmed + summary.n_dropped == 0:
+            print(
+                f"sknoisy apply: note: no row of {args.review} has a "
+                "reviewed_label, so the new file has the labels of DATA; fill "
+                "in reviewed_label for the rows you checked.",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -484,6 +484,7 @@ default="adam"
             codes=codes,
             classes=self.classes_,
             who=f"{type(self).__name__}.fine_tune",
+            remedy="add checked rows of it to X and y",
         )
         weight = self._check_sample_weight(sample_weight, X)
 

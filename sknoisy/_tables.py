@@ -134,6 +134,14 @@ def read_table(
     Traceback (most recent call last):
     ...
     sknoisy._tables.TableError: DATA ... looks semicolon-separated; pass --sep ';'.
+
+    With a delimiter other than a comma, a column of numbers written with a
+    decimal comma, as spreadsheets save them in many locales, is read as
+    numbers:
+
+    >>> _ = (folder / "c.csv").write_text("x;label\\n12,5;cat\\n-0,25;dog\\n")
+    >>> read_table(folder / "c.csv", sep=";")["x"].tolist()
+    [12.5, -0.25]
     """
     path = Path(path)
     kind = detect_format(path, what)
@@ -198,7 +206,37 @@ def _read_csv(path: Path, sep: str, as_text: bool, what: str) -> pd.DataFrame:
 
     if len(table.columns) == 1:
         _refuse_wrong_delimiter(path, str(table.columns[0]), sep, what)
+    if sep != "," and not as_text:
+        _read_decimal_commas(table)
     return table
+
+
+# A number written with a decimal comma, as spreadsheets in many locales save
+# it when the delimiter is not a comma: 12,5 or -0,25 or 3.
+_COMMA_NUMBER = r"[+-]?\d+(?:,\d+)?"
+
+
+def _read_decimal_commas(table: pd.DataFrame) -> None:
+    """Turn text columns of decimal-comma numbers (``12,5``) into floats."""
+    for name in table.columns:
+        column = table[name]
+        if not (
+            pd.api.types.is_object_dtype(column.dtype)
+            or pd.api.types.is_string_dtype(column.dtype)
+        ):
+            continue
+        present = column.dropna().astype(str).str.strip()
+        present = present[present != ""]
+        if (
+            present.empty
+            or not present.str.fullmatch(_COMMA_NUMBER).all()
+            or not present.str.contains(",", regex=False).any()
+        ):
+            continue
+        text = column.astype(object).map(
+            lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v
+        )
+        table[name] = pd.to_numeric(text.replace("", float("nan")), errors="coerce")
 
 
 def _refuse_wrong_delimiter(path: Path, header: str, sep: str, what: str) -> None:

@@ -27,6 +27,7 @@ def check_trusted(
     codes: np.ndarray | None = None,
     classes: np.ndarray | None = None,
     who: str = "",
+    remedy: str = "check a few rows of it too, or set finetune_epochs=0",
 ) -> np.ndarray | None:
     """Validate a trusted mask; return it as a boolean ndarray (or ``None``).
 
@@ -41,6 +42,8 @@ def check_trusted(
         When given, every class must have at least one trusted row.
     who : str, default=""
         What needs the mask, for the error messages.
+    remedy : str, default="check a few rows of it too, or set finetune_epochs=0"
+        What the error for a class without trusted rows advises.
 
     Returns
     -------
@@ -84,8 +87,7 @@ def check_trusted(
                 f"{prefix}no trusted rows of class "
                 f"{format_labels(classes[absent])} ({int(mask.sum())} trusted rows "
                 "in all). Fine-tuning on the trusted rows alone would make the "
-                "network forget that class: check a few rows of it too, or set "
-                "finetune_epochs=0."
+                f"network forget that class: {remedy}."
             )
     return mask
 

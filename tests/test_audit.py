@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, load_wine
 
 from sknoisy import SknoisyWarning, inject_label_noise
 from sknoisy._audit import (
@@ -324,3 +324,18 @@ def test_audit_runs_on_one_kind_of_column(kind):
     result = audit_table(table, "label", detector="logistic")
     assert getattr(result.plan, kind) == ["feature"]
     assert {0, 1} <= set(result.suspects["row"])
+
+
+def test_semicolon_file_with_decimal_commas_is_read_as_numbers(tmp_path):
+    frame = load_wine(as_frame=True).frame
+    path = tmp_path / "wine.csv"
+    frame.to_csv(path, sep=";", index=False, decimal=",")
+    table = read_table(path, sep=";")
+    assert all(pd.api.types.is_float_dtype(table[c]) for c in frame.columns[:-1])
+    np.testing.assert_allclose(table["alcohol"], frame["alcohol"])
+    # A column that merely contains commas in text stays text.
+    (tmp_path / "t.csv").write_text("note;label\nred, round;a\n1,5;b\n")
+    assert read_table(tmp_path / "t.csv", sep=";")["note"].tolist() == [
+        "red, round",
+        "1,5",
+    ]

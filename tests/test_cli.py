@@ -406,6 +406,16 @@ def test_apply_keeps_integer_labels_and_every_other_cell(small_review, capsys):
     )
 
 
+def test_apply_of_an_untouched_review_says_nothing_was_filled_in(small_review, capsys):
+    data, review, new = small_review
+    review.write_text("rank,row,given_label,reviewed_label\n1,1,20,\n2,0,10,\n")
+    status, out, err = _run(_apply_argv(data, review, new), capsys)
+    assert status == 0, err
+    assert "0 relabelled, 0 confirmed as given, 0 dropped, 6 rows out" in out
+    assert "no row of" in err and "has a reviewed_label" in err
+    assert new.read_text() == data.read_text()
+
+
 def test_apply_keeps_the_parquet_label_dtype(tmp_path, capsys):
     pytest.importorskip("pyarrow")
     import pandas as pd
