@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sknoisy-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format docs docs-quick clean-venv
+.PHONY: demo test lint format docs docs-quick bench bench-full bench-deps clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,22 @@ docs: $(STAMP)
 
 docs-quick: $(STAMP)
 	SKNOISY_DOCS_QUICK=1 $(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# Side-by-side measurements against the peers (not part of `make test`, whose
+# smoke test only checks that the scripts run). `bench` is the quick grid,
+# a few minutes; `bench-full` the whole one. Both render docs/benchmarks.md.
+BENCH := b1_detection b2_robustness b3_speed b4_scale b5_real_errors
+
+bench-deps: $(STAMP)
+	$(PY) -m pip install --quiet doubtlab==0.2.4
+
+bench: $(STAMP)
+	@for b in $(BENCH); do $(PY) benchmarks/$$b.py --quick || exit 1; done
+	$(PY) benchmarks/render.py
+
+bench-full: $(STAMP)
+	@for b in $(BENCH); do $(PY) benchmarks/$$b.py || exit 1; done
+	$(PY) benchmarks/render.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

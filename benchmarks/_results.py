@@ -37,3 +37,13 @@ def write_json_atomically(payload: dict, path: Path) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def machine() -> dict:
+    """Where a benchmark ran: platform, logical CPUs and the load on them."""
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
+    }
