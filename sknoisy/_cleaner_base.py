@@ -261,7 +261,9 @@ class BaseCleaner(WrappingClassifier):
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty((len(codes), 0)), ensure_non_negative=True
             )
-        trusted = check_trusted(trusted, len(codes), who=type(self).__name__)
+        trusted = check_trusted(
+            trusted, len(codes), who=type(self).__name__, index=index
+        )
         return _TrainingData(
             X=X,
             y=y_values,

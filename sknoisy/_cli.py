@@ -348,13 +348,20 @@ def _audit(args: argparse.Namespace) -> int:
 
     from ._audit import audit_table, write_suspects
     from ._report import build_report, write_report
-    from ._tables import TableError, atomic_write, read_table
+    from ._tables import TableError, atomic_write, read_table, same_file
 
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(f"{data.name.split('.')[0]}-audit")
     suspects_path, report_path = out / "suspects.csv", out / "report.html"
     if out.exists() and not out.is_dir():
         raise TableError(f"--out {str(out)!r} is a file, not a folder.")
+    for output in (suspects_path, report_path):
+        if same_file(data, output):
+            # Even --force never writes over the data being audited.
+            raise TableError(
+                f"DATA {str(data)!r} is the {output.name} that the audit would "
+                "write; choose another --out."
+            )
     existing = [p.name for p in (suspects_path, report_path) if p.exists()]
     if existing and not args.force:
         raise TableError(

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -33,7 +34,7 @@ from torch import nn
 
 from ._labels import as_label_array, encode_labels, format_labels
 from ._losses import LOSSES, make_loss
-from ._meta import restore_on_error
+from ._meta import NumberInterval, restore_on_error
 from ._persist import to_arrays, to_tensors
 from ._torch_data import (
     BatchLoader,
@@ -181,7 +182,7 @@ default="cross_entropy"
         Weight of the reverse cross-entropy term of
         ``"symmetric_cross_entropy"``.
     bootstrap_beta : float or None, default=None
-        Weight in ``[0, 1]`` of the given label in the bootstrapping target
+        Weight in ``(0, 1]`` of the given label in the bootstrapping target
         (the rest goes to the network's own prediction); ``None`` uses 0.95
         for ``"soft_bootstrap"`` and 0.8 for ``"hard_bootstrap"``.
     finetune_epochs : int, default=50
@@ -323,12 +324,13 @@ default="adam"
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
-        "gce_q": [Interval(Real, 0, 1, closed="right")],
-        "sce_alpha": [Interval(Real, 0, None, closed="left")],
-        "sce_beta": [Interval(Real, 0, None, closed="left")],
-        "bootstrap_beta": [None, Interval(Real, 0, 1, closed="both")],
-        "finetune_epochs": [Interval(Integral, 0, None, closed="left")],
-        "finetune_lr": [None, Interval(Real, 0, None, closed="neither")],
+        "gce_q": [NumberInterval(Real, 0, 1, closed="right")],
+        "sce_alpha": [NumberInterval(Real, 0, None, closed="left")],
+        "sce_beta": [NumberInterval(Real, 0, None, closed="left")],
+        # beta = 0 would train on the network's own predictions alone.
+        "bootstrap_beta": [None, NumberInterval(Real, 0, 1, closed="right")],
+        "finetune_epochs": [NumberInterval(Integral, 0, None, closed="left")],
+        "finetune_lr": [None, NumberInterval(Real, 0, None, closed="neither")],
         "module": [None, callable],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), callable],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -413,6 +415,8 @@ default="adam"
         self : SmoothedNetClassifier
             The fitted classifier.
         """
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        self._check_loss_weights()
         X, y = self._validate_xy(X, y, reset=True)
         classes, codes = encode_labels(y)
         weight = self._check_sample_weight(sample_weight, X)
@@ -423,6 +427,7 @@ default="adam"
             codes=codes if finetuning else None,
             classes=classes if finetuning else None,
             who=type(self).__name__,
+            index=index,
         )
 
         state = self._new_training_state(X, classes)
@@ -526,6 +531,7 @@ default="adam"
         """
         first_call = not hasattr(self, "net_")
         self._validate_params()
+        self._check_loss_weights()
         X, y = self._validate_xy(X, y, reset=first_call)
 
         if first_call:
@@ -690,6 +696,18 @@ default="adam"
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
         check_float32_range(X)
         return X
+
+    def _check_loss_weights(self) -> None:
+        if (
+            self.loss == "symmetric_cross_entropy"
+            and self.sce_alpha == 0
+            and self.sce_beta == 0
+        ):
+            raise ValueError(
+                "sce_alpha=0 and sce_beta=0 make the symmetric cross-entropy zero "
+                "for every sample, so the network would never learn; give at "
+                "least one of them a positive weight."
+            )
 
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:

@@ -490,7 +490,12 @@ class MemorizationStopper(WrappingClassifier):
             )
 
     def _check_trusted(self, trusted, data: _Part):
-        trusted = check_trusted(trusted, len(data.y), who=type(self).__name__)
+        trusted = check_trusted(
+            trusted,
+            len(data.y),
+            who=type(self).__name__,
+            index=data.X.index if isinstance(data.X, pd.DataFrame) else None,
+        )
         if trusted is not None and not hasattr(self.estimator, "fine_tune"):
             raise TypeError(
                 f"MemorizationStopper fine-tunes on the trusted rows with the "

@@ -206,6 +206,7 @@ def _read_csv(path: Path, sep: str, as_text: bool, what: str) -> pd.DataFrame:
 
     if len(table.columns) == 1:
         _refuse_wrong_delimiter(path, str(table.columns[0]), sep, what)
+    _refuse_duplicate_columns(path, sep, what)
     if sep != "," and not as_text:
         _read_decimal_commas(table)
     return table
@@ -237,6 +238,24 @@ def _read_decimal_commas(table: pd.DataFrame) -> None:
             lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v
         )
         table[name] = pd.to_numeric(text.replace("", float("nan")), errors="coerce")
+
+
+def _refuse_duplicate_columns(path: Path, sep: str, what: str) -> None:
+    """Refuse a header that names a column twice.
+
+    pandas would rename the second one (``label.1``), and a duplicated target
+    would then be a feature that gives every label away.
+    """
+    header = pd.read_csv(
+        path, sep=sep, encoding="utf-8-sig", header=None, nrows=1, dtype=str
+    ).iloc[0]
+    names = [str(name).strip() for name in header.dropna()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise TableError(
+            f"{what} {str(path)!r} names column(s) {repeated} more than once; "
+            "give every column its own name."
+        )
 
 
 def _refuse_wrong_delimiter(path: Path, header: str, sep: str, what: str) -> None:

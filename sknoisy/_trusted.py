@@ -28,6 +28,7 @@ def check_trusted(
     classes: np.ndarray | None = None,
     who: str = "",
     remedy: str = "check a few rows of it too, or set finetune_epochs=0",
+    index: pd.Index | None = None,
 ) -> np.ndarray | None:
     """Validate a trusted mask; return it as a boolean ndarray (or ``None``).
 
@@ -44,6 +45,10 @@ def check_trusted(
         What needs the mask, for the error messages.
     remedy : str, default="check a few rows of it too, or set finetune_epochs=0"
         What the error for a class without trusted rows advises.
+    index : pandas.Index, default=None
+        The index of the data when it came as pandas. A Series mask is then
+        aligned on it by label, as pandas aligns; one whose labels differ is
+        refused rather than read by position.
 
     Returns
     -------
@@ -52,6 +57,20 @@ def check_trusted(
     if trusted is None:
         return None
     prefix = f"{who}: " if who else ""
+    if isinstance(trusted, pd.Series) and index is not None:
+        if not trusted.index.equals(index):
+            if (
+                trusted.index.has_duplicates
+                or len(trusted.index) != len(index)
+                or not trusted.index.isin(index).all()
+            ):
+                raise ValueError(
+                    f"{prefix}the trusted mask is a Series whose index does not "
+                    "hold the same labels as the data's index, so it cannot be "
+                    "matched to the rows; index it like X, or pass a numpy array "
+                    "in row order."
+                )
+            trusted = trusted.reindex(index)
     if isinstance(trusted, (pd.Series, pd.Index)):
         missing = int(np.asarray(pd.isna(trusted)).sum())
         if missing:

@@ -521,3 +521,20 @@ def test_apply_refuses_a_new_file_of_another_format(small_review, capsys):
         "must be a csv file like DATA",
         data,
     )
+
+
+def test_audit_never_writes_over_its_data_even_with_force(tmp_path, capsys):
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame
+    data = tmp_path / "suspects.csv"
+    frame.to_csv(data, index=False)
+    argv = ["audit", data, "--target", "target", "--out", tmp_path, "--force"]
+    _fail(argv, capsys, "is the suspects.csv that the audit would write", data)
+
+
+def test_audit_refuses_a_column_named_twice(tmp_path, capsys):
+    data = tmp_path / "twice.csv"
+    data.write_text("a,species,species\n1,x,x\n2,y,y\n3,x,x\n4,y,y\n")
+    argv = ["audit", data, "--target", "species", "--out", tmp_path / "out"]
+    _fail(argv, capsys, r"names column\(s\) \['species'\] more than once", data)

@@ -128,6 +128,13 @@ def test_net_learns_with_every_loss(iris_scaled, name):
         ({"sce_beta": -0.1}, "sce_beta"),
         ({"bootstrap_beta": 1.2}, "bootstrap_beta"),
         ({"bootstrap_beta": "soft"}, "bootstrap_beta"),
+        ({"bootstrap_beta": 0.0}, "bootstrap_beta"),
+        ({"gce_q": True}, "gce_q"),
+        ({"finetune_epochs": False}, "finetune_epochs"),
+        (
+            {"loss": "symmetric_cross_entropy", "sce_alpha": 0, "sce_beta": 0},
+            "sce_alpha=0 and sce_beta=0",
+        ),
         ({"loss": "gce"}, "loss.*gce"),
     ],
     ids=lambda v: str(v),

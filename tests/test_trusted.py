@@ -93,6 +93,21 @@ def test_boolean_masks_of_any_container_are_accepted(mask):
     assert checked.tolist() == [True, False] * 5
 
 
+def test_a_series_mask_is_aligned_on_the_index_of_the_data(noisy_digits):
+    X, y, trusted, _, _ = noisy_digits
+    frame = pd.DataFrame(X, index=np.arange(len(y)) * 7 + 3)
+    mask = pd.Series(trusted, index=frame.index)
+    shuffled = mask.sample(frac=1.0, random_state=0)
+    cleaner = ConfidentCleaner(logreg(), cv=3)
+    aligned = cleaner.fit(frame, y, trusted=shuffled).label_issues_
+    in_order = ConfidentCleaner(logreg(), cv=3).fit(frame, y, trusted=trusted)
+    pd.testing.assert_frame_equal(aligned, in_order.label_issues_)
+
+    other = pd.Series(trusted, index=np.arange(len(y)))
+    with pytest.raises(ValueError, match="index does not hold the same labels"):
+        cleaner.fit(frame, y, trusted=other)
+
+
 # ------------------------------------------------------------ the network
 
 
