@@ -62,6 +62,9 @@ MAX_CATEGORIES = 100
 # A text column whose cells are numbers at least this often is a numeric
 # column with a few typing errors, not a category.
 _NUMERIC_SHARE = 0.9
+# The largest magnitude a feature may have: beyond it, standardising squares
+# the values past float64's range, and the network computes in float32.
+_LARGEST_VALUE = 1e38
 
 
 @dataclass
@@ -401,12 +404,21 @@ def encode_features(table: pd.DataFrame, plan: FeaturePlan) -> np.ndarray:
         ).astype(float)
     )
     for name in plan.numeric:
-        infinite = np.flatnonzero(np.isinf(numeric[name].to_numpy()))
+        values = numeric[name].to_numpy()
+        infinite = np.flatnonzero(np.isinf(values))
         if infinite.size:
             raise TableError(
                 f"Column {name!r} holds infinite values in {infinite.size} row(s) "
                 f"(rows {_row_list(infinite)}); replace them, or leave the column "
                 "out with --exclude."
+            )
+        # Squares of such values overflow when the column is standardised.
+        huge = np.flatnonzero(np.abs(values) > _LARGEST_VALUE)
+        if huge.size:
+            raise TableError(
+                f"Column {name!r} holds values beyond {_LARGEST_VALUE:.0e} in "
+                f"absolute value in {huge.size} row(s) (rows {_row_list(huge)}); "
+                "rescale the column, or leave it out with --exclude."
             )
     # One type for the encoder: categories that mix numbers and text are text.
     categorical = table[plan.categorical].astype(object)

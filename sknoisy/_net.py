@@ -799,7 +799,14 @@ default="adam"
         for group in optimizer.param_groups:
             group["lr"] = lr
         try:
-            self._run_epochs(state, X, codes, weight, self.finetune_epochs)
+            self._run_epochs(
+                state,
+                X,
+                codes,
+                weight,
+                self.finetune_epochs,
+                lr_name="lr" if self.finetune_lr is None else "finetune_lr",
+            )
         finally:
             for group, value in zip(optimizer.param_groups, saved, strict=True):
                 group["lr"] = value
@@ -884,7 +891,7 @@ default="adam"
             "params": self._net_params,
         }
 
-    def _run_epochs(self, state, X, codes, weight, epochs):
+    def _run_epochs(self, state, X, codes, weight, epochs, lr_name="lr"):
         dataset = TensorDataset(
             as_float_tensor(X),
             torch.from_numpy(np.asarray(codes, dtype=np.int64)),
@@ -905,7 +912,8 @@ default="adam"
             )
             raise ValueError(
                 f"Training diverged: the loss became {losses[~np.isfinite(losses)][0]} "
-                f"in epoch {epoch}. Lower lr (now {self.lr!r}) or scale X "
+                f"in epoch {epoch}. Lower {lr_name} (now "
+                f"{getattr(self, lr_name)!r}) or scale X "
                 "(e.g. StandardScaler in the Pipeline); the estimator was left "
                 "as it was before this call."
             )

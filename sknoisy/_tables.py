@@ -10,8 +10,11 @@ an interrupted run never leaves half a file behind.
 from __future__ import annotations
 
 import difflib
+import lzma
 import os
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -196,6 +199,12 @@ def _read_csv(path: Path, sep: str, as_text: bool, what: str) -> pd.DataFrame:
             f"{what} {str(path)!r} is not UTF-8 text (byte "
             f"{exc.object[exc.start : exc.start + 1]!r} at offset {exc.start}); "
             "save it as CSV UTF-8."
+        ) from exc
+    except (EOFError, OSError, zipfile.BadZipFile, lzma.LZMAError, zlib.error) as exc:
+        raise TableError(
+            f"{what} {str(path)!r} could not be decompressed or read: {exc}. "
+            "Check that the file is complete and that its name ends as its "
+            "compression (.gz, .bz2, .zip, .xz, .zst) or save it uncompressed."
         ) from exc
     except pd.errors.ParserError as exc:
         raise TableError(

@@ -339,3 +339,17 @@ def test_semicolon_file_with_decimal_commas_is_read_as_numbers(tmp_path):
         "red, round",
         "1,5",
     ]
+
+
+def test_a_corrupt_compressed_file_is_named(tmp_path):
+    path = tmp_path / "data.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00broken")
+    with pytest.raises(TableError, match=r"data\.csv\.gz.*could not be decompressed"):
+        read_table(path)
+
+
+def test_values_beyond_float_range_are_refused_with_their_rows():
+    table = pd.DataFrame({"x": [1.0, 2e200, 3.0, 4.0], "label": list("abab")})
+    plan = plan_features(table, "label")
+    with pytest.raises(TableError, match=r"'x' holds values beyond 1e\+38.*rows 1"):
+        encode_features(table, plan)

@@ -388,3 +388,11 @@ def test_grid_search_with_trusted_scorer_picks_fine_tuning(noisy_digits):
         ).fit(X, y, trusted=trusted)
     assert search.best_params_["finetune_epochs"] == 50
     assert search.best_estimator_.score(X_test, y_test) > 0.85
+
+
+def test_divergence_in_fine_tuning_names_finetune_lr(iris_scaled):
+    X, y = iris_scaled
+    net = tiny_net(max_epochs=2, optimizer="sgd", finetune_lr=1e30)
+    with pytest.raises(ValueError, match=r"Lower finetune_lr \(now 1e\+30\)"):
+        net.fit(X, y, trusted=every_tenth(len(y)))
+    assert not hasattr(net, "net_")
