@@ -239,7 +239,9 @@ def _column_verdict(values: pd.Series) -> tuple[str, str | int]:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(
         dtype
     ):
-        if values.nunique() < 2:
+        # A value that is there in some rows only still tells them apart: the
+        # encoder's missing-value indicator carries it.
+        if values.nunique() < 2 and not values.isna().any():
             return "none", "the same value in every row"
         if _is_row_counter(values):
             return "none", (
@@ -261,7 +263,8 @@ def _column_verdict(values: pd.Series) -> tuple[str, str | int]:
                 f"text with {count} distinct values (free text or an identifier, "
                 "not a category)"
             )
-        if count < 2:
+        blank = values.isna() | (values.astype(str).str.strip() == "")
+        if count < 2 and not blank.any():
             return "none", "the same value in every row"
         return "categorical", 0
     return "none", f"values of type {dtype} are not supported"

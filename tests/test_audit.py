@@ -353,3 +353,19 @@ def test_values_beyond_float_range_are_refused_with_their_rows():
     plan = plan_features(table, "label")
     with pytest.raises(TableError, match=r"'x' holds values beyond 1e\+38.*rows 1"):
         encode_features(table, plan)
+
+
+def test_a_value_present_in_some_rows_only_is_a_feature():
+    table = pd.DataFrame(
+        {
+            "flag": ["yes", None, "yes", None] * 5,
+            "num": [1.0, np.nan, 1.0, np.nan] * 5,
+            "same": [2.0] * 20,
+            "label": list("abab") * 5,
+        }
+    )
+    with pytest.warns(SknoisyWarning, match="'same' is left out.*same value"):
+        plan = plan_features(table, "label")
+    assert "num" in plan.numeric
+    assert "flag" in plan.categorical
+    assert "same" not in plan.numeric + plan.categorical
