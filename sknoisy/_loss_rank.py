@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +33,7 @@ from ._meta import (
     accepts_sample_weight,
     sample_weight_params,
 )
+from ._warnings import SknoisyWarning
 
 __all__ = ["LossRankFilter"]
 
@@ -281,6 +283,16 @@ class LossRankFilter(BaseCleaner):
         is_issue = keep_per_class(
             is_issue, badness, data.codes, self.min_examples_per_class
         )
+        if self.fraction == "auto" and not is_issue.any():
+            warnings.warn(
+                f"fraction='auto' found no group of high-loss rows and flagged "
+                f"none of the {len(is_issue)} rows. With clean labels that is "
+                "right. If you expect wrong labels, the ranker may have learned "
+                "too little in its warm-up (raise its lr or warmup_epochs), or "
+                "set a fixed fraction.",
+                SknoisyWarning,
+                stacklevel=4,
+            )
 
         return Detection(
             is_issue,

@@ -180,6 +180,9 @@ def test_renaming_classes_keeps_the_flags(rule, data, draw):
     ids=["confident", "loss-rank-auto", "loss-rank-fraction"],
 )
 @SLOW
+@pytest.mark.filterwarnings(
+    "ignore:fraction='auto' found no group:sknoisy.SknoisyWarning"
+)
 @given(seed=st.integers(0, 2**32 - 1), n_rows=st.integers(20, 60), draw=st.data())
 def test_renaming_classes_keeps_the_cleaners_flags(make_cleaner, seed, n_rows, draw):
     X, codes = blobs(seed, n_rows)
