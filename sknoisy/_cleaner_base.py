@@ -129,7 +129,7 @@ class BaseCleaner(WrappingClassifier):
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         with own_routing():
             issues, learned = self._label_issue_table(data, groups)
-            X_new, y_new, weight_new = self._apply_action(data, issues)
+            X_new, y_new, weight_new, kept = self._apply_action(data, issues)
 
             estimator = clone(self.estimator)
             if weight_new is not None:
@@ -138,7 +138,7 @@ class BaseCleaner(WrappingClassifier):
             if data.trusted is not None and accepts_param(
                 estimator, "trusted", kwargs=False
             ):
-                trusted_new = data.trusted[self._kept_rows(data, issues)]
+                trusted_new = data.trusted[kept]
             estimator.fit(
                 X_new,
                 y_new,
@@ -226,11 +226,10 @@ class BaseCleaner(WrappingClassifier):
         data = self._validate_training_data(X, y, sample_weight, trusted=trusted)
         with own_routing():
             issues, learned = self._label_issue_table(data, groups)
-        X_new, y_new, _ = self._apply_action(data, issues)
+        X_new, y_new, _, kept = self._apply_action(data, issues)
         self._set_detection(data, issues, learned)
         if isinstance(y, pd.Series):
-            keep = self._kept_rows(data, issues)
-            y_new = pd.Series(y_new, index=y.index[keep], name=y.name)
+            y_new = pd.Series(y_new, index=y.index[kept], name=y.name)
         return X_new, y_new
 
     # ------------------------------------------------------------ steps
@@ -302,11 +301,6 @@ class BaseCleaner(WrappingClassifier):
         self.label_issues_ = issues
         self.classes_ = data.classes
 
-    def _kept_rows(self, data: _TrainingData, issues: pd.DataFrame) -> np.ndarray:
-        if self.action != "drop":
-            return np.arange(len(data.codes))
-        return np.flatnonzero(~issues["is_label_issue"].to_numpy())
-
     def _check_action_suits_X(self) -> None:
         """Refuse to drop rows of a precomputed kernel, whose columns are rows too."""
         if self.action == "drop" and get_tags(self.estimator).input_tags.pairwise:
@@ -318,28 +312,34 @@ class BaseCleaner(WrappingClassifier):
             )
 
     def _apply_action(self, data: _TrainingData, issues: pd.DataFrame):
-        """Return ``(X, y, sample_weight)`` for the final fit."""
+        """Return ``(X, y, sample_weight, kept)`` for the final fit.
+
+        ``kept`` holds the positions of the input rows that ``X`` keeps, in
+        order, so that per-row values (a trusted mask, a Series index) can
+        follow them.
+        """
         is_issue = issues["is_label_issue"].to_numpy()
         weight = data.sample_weight
 
         if self.action == "drop":
-            keep = self._kept_rows(data, issues)
+            keep = np.flatnonzero(~is_issue)
             self._check_classes_survive(data, data.codes[keep])
             X_new = _safe_indexing(data.X, keep)
             y_new = data.classes[data.codes[keep]]
-            return X_new, y_new, None if weight is None else weight[keep]
+            return X_new, y_new, None if weight is None else weight[keep], keep
 
+        every_row = np.arange(len(data.codes))
         if self.action == "relabel":
             suggested = data.classes.searchsorted(issues["suggested_label"].to_numpy())
             codes = np.where(is_issue, suggested, data.codes)
             self._check_classes_survive(data, codes)
-            return data.X, data.classes[codes], weight
+            return data.X, data.classes[codes], weight, every_row
 
         # reweight: a suspect counts in proportion to how clean it looks.
         quality = np.clip(issues["label_quality"].to_numpy(), 0.0, 1.0)
         factor = np.where(is_issue, quality, 1.0)
         base = np.ones(len(factor)) if weight is None else weight
-        return data.X, data.y, base * factor
+        return data.X, data.y, base * factor, every_row
 
     def _check_classes_survive(
         self, data: _TrainingData, new_codes: np.ndarray

@@ -43,7 +43,7 @@ from ._torch_data import (
     check_float32_range,
     check_numeric_columns,
 )
-from ._trusted import check_trusted
+from ._trusted import check_every_class_trusted, check_trusted
 from ._warnings import SknoisyWarning
 
 __all__ = ["SmoothedNetClassifier", "MLPModule"]
@@ -483,11 +483,9 @@ default="adam"
         self._validate_params()
         X, y = self._validate_xy(X, y, reset=False)
         _, codes = encode_labels(y, self.classes_)
-        check_trusted(
-            np.ones(len(codes), dtype=bool),
-            len(codes),
-            codes=codes,
-            classes=self.classes_,
+        check_every_class_trusted(
+            codes,
+            self.classes_,
             who=f"{type(self).__name__}.fine_tune",
             remedy="add checked rows of it to X and y",
         )

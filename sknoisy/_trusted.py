@@ -13,11 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.metrics import check_scoring
+from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.validation import _check_method_params
 
 from ._labels import format_labels
 
-__all__ = ["TrustedScorer", "check_trusted", "trusted_scorer"]
+__all__ = [
+    "TrustedScorer",
+    "check_every_class_trusted",
+    "check_trusted",
+    "trusted_scorer",
+]
 
 
 def check_trusted(
@@ -99,16 +106,31 @@ def check_trusted(
             f"{n_rows} rows; it must have one entry per training row."
         )
     if codes is not None and classes is not None:
-        counts = np.bincount(codes[mask], minlength=len(classes))
-        absent = np.flatnonzero(counts == 0)
-        if absent.size:
-            raise ValueError(
-                f"{prefix}no trusted rows of class "
-                f"{format_labels(classes[absent])} ({int(mask.sum())} trusted rows "
-                "in all). Fine-tuning on the trusted rows alone would make the "
-                f"network forget that class: {remedy}."
-            )
+        check_every_class_trusted(codes[mask], classes, who=who, remedy=remedy)
     return mask
+
+
+def check_every_class_trusted(
+    trusted_codes: np.ndarray,
+    classes: np.ndarray,
+    *,
+    who: str = "",
+    remedy: str = "check a few rows of it too, or set finetune_epochs=0",
+) -> None:
+    """Refuse trusted rows that leave out a class, naming the classes missing.
+
+    Fine-tuning on such rows alone would teach the network to forget them.
+    """
+    counts = np.bincount(trusted_codes, minlength=len(classes))
+    absent = np.flatnonzero(counts == 0)
+    if absent.size:
+        prefix = f"{who}: " if who else ""
+        raise ValueError(
+            f"{prefix}no trusted rows of class {format_labels(classes[absent])} "
+            f"({len(trusted_codes)} trusted rows in all). Fine-tuning on the "
+            "trusted rows alone would make the network forget that class: "
+            f"{remedy}."
+        )
 
 
 class TrustedScorer:
@@ -159,20 +181,13 @@ class TrustedScorer:
                 "check more rows."
             )
         rows = np.flatnonzero(mask)
-        X_trusted = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-        y_trusted = (
-            y_true.iloc[rows] if hasattr(y_true, "iloc") else np.asarray(y_true)[rows]
-        )
-        params = {
-            name: (
-                np.asarray(value)[rows]
-                if hasattr(value, "__len__") and len(value) == n_rows
-                else value
-            )
-            for name, value in kwargs.items()
-        }
+        # Per-row keyword arguments are cut to the same rows, as
+        # cross-validation cuts them to a fold.
+        params = _check_method_params(X, kwargs, indices=rows)
         scorer = check_scoring(estimator, scoring=self.scoring)
-        return scorer(estimator, X_trusted, y_trusted, **params)
+        return scorer(
+            estimator, _safe_indexing(X, rows), _safe_indexing(y_true, rows), **params
+        )
 
     def get_metadata_routing(self):
         """Request ``trusted`` for scoring (scikit-learn's metadata routing).
